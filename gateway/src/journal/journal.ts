@@ -1,0 +1,247 @@
+/**
+ * The durable journal: SQLite (better-sqlite3) in WAL mode.
+ *
+ * Why SQLite: a crash-safe, well-tested embedded store with transactions,
+ * so an input and the records it causes commit together. With
+ * `synchronous=NORMAL` in WAL mode a committed transaction survives a crash
+ * of the process (it is in the WAL file, the OS writes it back); only a power
+ * cut or kernel crash can lose the last transactions since the last WAL
+ * checkpoint/fsync. `durability: 'full'` makes every commit fsync
+ * (docs/operators.md discusses the trade-off).
+ *
+ * The gateway calls the journal from one thread only; better-sqlite3 is
+ * synchronous, so an append returns when the data is in the WAL.
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { JournalBody, JournalBodyType, JournalEntry, JournalStats } from './types.js';
+
+export interface JournalOptions {
+  /** File path, or ':memory:' for unit tests. */
+  path: string;
+  durability?: 'normal' | 'full';
+}
+
+interface Row {
+  seq: number;
+  at: number;
+  body: string;
+}
+
+export class Journal {
+  readonly db: Database.Database;
+  private readonly insert: Database.Statement<[number, number, number, string, string]>;
+  private readonly selectAfter: Database.Statement<[number, number]>;
+  private lastSeqValue: number;
+  private lastErrorValue: string | null = null;
+  private closed = false;
+
+  constructor(private readonly options: JournalOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS entries (
+        seq  INTEGER PRIMARY KEY,
+        at   INTEGER NOT NULL,   -- entry time (event time for events), epoch ms
+        rx   INTEGER NOT NULL,   -- when the gateway journaled it, epoch ms (retention, dedupe window)
+        type TEXT NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS entries_rx ON entries(rx);
+      CREATE INDEX IF NOT EXISTS entries_type_at ON entries(type, at);
+      CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS snapshots (engine TEXT PRIMARY KEY, seq INTEGER NOT NULL, state TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `);
+    this.insert = this.db.prepare('INSERT INTO entries (seq, at, rx, type, body) VALUES (?, ?, ?, ?, ?)');
+    this.selectAfter = this.db.prepare('SELECT seq, at, body FROM entries WHERE seq > ? ORDER BY seq LIMIT ?');
+    const row = this.db.prepare('SELECT max(seq) AS seq FROM entries').get() as { seq: number | null };
+    const pruned = this.getMeta('lastPrunedSeq');
+    this.lastSeqValue = Math.max(row.seq ?? 0, pruned ? Number(pruned) : 0);
+  }
+
+  get path(): string {
+    return this.options.path;
+  }
+
+  /** Run fn in one transaction: every append inside commits together or not at all. */
+  transaction<T>(fn: () => T): T {
+    try {
+      const result = this.db.transaction(fn)();
+      this.lastErrorValue = null;
+      return result;
+    } catch (err) {
+      this.lastErrorValue = err instanceof Error ? err.message : String(err);
+      // seq numbers handed out inside the failed transaction are reused
+      const row = this.db.prepare('SELECT max(seq) AS seq FROM entries').get() as { seq: number | null };
+      this.lastSeqValue = Math.max(row.seq ?? 0, Number(this.getMeta('lastPrunedSeq') ?? 0));
+      throw err;
+    }
+  }
+
+  /** Append one entry. Call inside transaction() to group commits. */
+  append(body: JournalBody, at: number, rx: number = Date.now()): JournalEntry {
+    const seq = this.lastSeqValue + 1;
+    this.insert.run(seq, at, rx, body.type, JSON.stringify(body));
+    this.lastSeqValue = seq;
+    return { seq, at, body };
+  }
+
+  lastSeq(): number {
+    return this.lastSeqValue;
+  }
+
+  /** Entries after `seq`, oldest first. */
+  readAfter(seq: number, limit = 1000): JournalEntry[] {
+    return (this.selectAfter.all(seq, limit) as Row[]).map(toEntry);
+  }
+
+  /** Iterate every entry after `seq` (start-up replay) without loading them all. */
+  *iterateAfter(seq: number): Generator<JournalEntry> {
+    const stmt = this.db.prepare('SELECT seq, at, body FROM entries WHERE seq > ? ORDER BY seq');
+    for (const row of stmt.iterate(seq) as Iterable<Row>) yield toEntry(row);
+  }
+
+  /** Entries of the given types with `at` in [from, to), ordered by time (bulletin, API). */
+  readByTime(types: JournalBodyType[], from: number, to: number): JournalEntry[] {
+    const marks = types.map(() => '?').join(',');
+    const stmt = this.db.prepare(
+      `SELECT seq, at, body FROM entries WHERE type IN (${marks}) AND at >= ? AND at < ? ORDER BY at, seq`,
+    );
+    return (stmt.all(...types, from, to) as Row[]).map(toEntry);
+  }
+
+  /** First seq journaled at or after `rx` (receive time), or null. */
+  firstSeqSince(rx: number): number | null {
+    const row = this.db.prepare('SELECT min(seq) AS seq FROM entries WHERE rx >= ?').get(rx) as {
+      seq: number | null;
+    };
+    return row.seq;
+  }
+
+  getCursor(name: string): number {
+    const row = this.db.prepare('SELECT seq FROM cursors WHERE name = ?').get(name) as { seq: number } | undefined;
+    return row?.seq ?? 0;
+  }
+
+  setCursor(name: string, seq: number): void {
+    this.db
+      .prepare('INSERT INTO cursors (name, seq) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq')
+      .run(name, seq);
+  }
+
+  saveSnapshot(engine: string, seq: number, state: unknown): void {
+    this.db
+      .prepare(
+        'INSERT INTO snapshots (engine, seq, state) VALUES (?, ?, ?) ON CONFLICT(engine) DO UPDATE SET seq = excluded.seq, state = excluded.state',
+      )
+      .run(engine, seq, JSON.stringify(state));
+  }
+
+  loadSnapshot(engine: string): { seq: number; state: unknown } | null {
+    const row = this.db.prepare('SELECT seq, state FROM snapshots WHERE engine = ?').get(engine) as
+      | { seq: number; state: string }
+      | undefined;
+    return row ? { seq: row.seq, state: JSON.parse(row.state) as unknown } : null;
+  }
+
+  getMeta(key: string): string | null {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db
+      .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      .run(key, value);
+  }
+
+  /**
+   * Retention: delete entries journaled before `rx`. Returns how many were
+   * deleted and, per cursor (e.g. the InfluxDB exporter), how many of them it
+   * had not consumed yet: those are lost to that consumer and must be logged loudly.
+   */
+  prune(beforeRx: number): { deleted: number; unconsumed: Record<string, number> } {
+    const unconsumed: Record<string, number> = {};
+    const result = this.db.transaction(() => {
+      const lastDeleted = this.db.prepare('SELECT max(seq) AS seq FROM entries WHERE rx < ?').get(beforeRx) as {
+        seq: number | null;
+      };
+      if (lastDeleted.seq === null) return 0;
+      const cursors = this.db.prepare('SELECT name, seq FROM cursors').all() as { name: string; seq: number }[];
+      for (const c of cursors) {
+        if (c.seq < lastDeleted.seq) {
+          const row = this.db
+            .prepare('SELECT count(*) AS n FROM entries WHERE seq > ? AND seq <= ?')
+            .get(c.seq, lastDeleted.seq) as { n: number };
+          if (row.n > 0) unconsumed[c.name] = row.n;
+        }
+      }
+      const info = this.db.prepare('DELETE FROM entries WHERE seq <= ?').run(lastDeleted.seq);
+      this.setMeta('lastPrunedSeq', String(Math.max(lastDeleted.seq, Number(this.getMeta('lastPrunedSeq') ?? 0))));
+      return info.changes;
+    })();
+    return { deleted: result, unconsumed };
+  }
+
+  stats(): JournalStats {
+    const row = this.db.prepare('SELECT count(*) AS n, min(seq) AS first FROM entries').get() as {
+      n: number;
+      first: number | null;
+    };
+    return {
+      entries: row.n,
+      firstSeq: row.first,
+      lastSeq: this.lastSeqValue,
+      bytes: this.sizeBytes(),
+      writable: this.lastErrorValue === null && !this.closed,
+      lastError: this.lastErrorValue,
+    };
+  }
+
+  sizeBytes(): number {
+    if (this.options.path === ':memory:') {
+      const pages = this.db.pragma('page_count', { simple: true }) as number;
+      const size = this.db.pragma('page_size', { simple: true }) as number;
+      return pages * size;
+    }
+    let total = 0;
+    for (const suffix of ['', '-wal', '-shm']) {
+      try {
+        total += statSync(this.options.path + suffix).size;
+      } catch {
+        // the WAL may not exist yet
+      }
+    }
+    return total;
+  }
+
+  /** Probe that the journal can still write (used by /healthz). */
+  probeWritable(): boolean {
+    try {
+      this.setMeta('probe', String(Date.now()));
+      this.lastErrorValue = null;
+      return true;
+    } catch (err) {
+      this.lastErrorValue = err instanceof Error ? err.message : String(err);
+      return false;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.db.close();
+    }
+  }
+}
+
+function toEntry(row: Row): JournalEntry {
+  return { seq: row.seq, at: row.at, body: JSON.parse(row.body) as JournalBody };
+}

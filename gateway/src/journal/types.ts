@@ -1,0 +1,85 @@
+/**
+ * What the journal holds: every accepted input (device events, operator
+ * inputs) and every record the engines derive from them (alert state
+ * changes, finished tours, roll-call results). Engines rebuild from it,
+ * the InfluxDB exporter follows it with a cursor, the bulletin is computed
+ * from it.
+ */
+import type { AlertPayload } from '../model/alert.js';
+import type { DeviceEvent } from '../model/event.js';
+
+/** Operator / console inputs (protocol.md §1.3, §1.4 and extensions). */
+export type OpInput =
+  | { op: 'ack'; id: string; by: string; unit: string }
+  | { op: 'resolve'; id: string; by: string; unit: string; admin: boolean }
+  | { op: 'rollcall'; by: string; zone: string | null; unit: string | null; windowMs: number; call?: string }
+  | { op: 'alert'; by: string; unit: string; message: string; severity: 'critical' | 'warning' | 'info' }
+  | { op: 'inspection'; by: string; unit: string; violations: number; note: string };
+
+export interface TourRecord {
+  id: string;
+  route: string;
+  zone: string;
+  /** Wand or fixed reader that started it. */
+  device: string;
+  guard: string | null;
+  startedAt: number;
+  endedAt: number;
+  status: 'completed' | 'missed';
+  expected: number;
+  visited: string[];
+  missed: string[];
+  late: string[];
+  outOfOrder: number;
+  durationMs: number;
+  /** Units whose guards tapped a checkpoint of the route (joint patrol participation). */
+  units: string[];
+}
+
+export interface RollcallStartRecord {
+  call: string;
+  startedAt: number;
+  deadline: number;
+  units: string[];
+  by: string;
+}
+
+export interface RollcallUnitResult {
+  call: string;
+  zone: string;
+  unit: string;
+  at: number;
+  present: string[];
+  late: string[];
+  absent: string[];
+  /** Cards of other units' guards tapped at this unit's terminal. */
+  foreign: string[];
+}
+
+export type JournalBody =
+  | { type: 'event'; event: DeviceEvent }
+  | { type: 'op'; input: OpInput; at: number }
+  | { type: 'alert'; alert: AlertPayload; key: string; targets: string[]; escalateAt: number | null }
+  | { type: 'tour'; tour: TourRecord }
+  | { type: 'rollcall-start'; call: RollcallStartRecord }
+  | { type: 'rollcall-result'; result: RollcallUnitResult }
+  | { type: 'schedule-missed'; route: string; zone: string; slot: number; at: number };
+
+export type JournalBodyType = JournalBody['type'];
+
+export interface JournalEntry {
+  /** Monotonic, gap-free within one journal file. */
+  seq: number;
+  /** Time of the entry, epoch ms (event time for events, decision time for records). */
+  at: number;
+  body: JournalBody;
+}
+
+export interface JournalStats {
+  entries: number;
+  firstSeq: number | null;
+  lastSeq: number;
+  bytes: number;
+  writable: boolean;
+  lastError: string | null;
+}

@@ -1,0 +1,103 @@
+/**
+ * The one normalised event type. Every transport (MQTT, serial) and every
+ * driver ends here; everything downstream (journal, engines, sinks) reads
+ * only this. Times are epoch milliseconds inside the gateway and RFC 3339 on
+ * the wire.
+ */
+
+export type EventKind = 'tap' | 'panic' | 'rollcall' | 'heartbeat' | 'status';
+export const EVENT_KINDS: readonly EventKind[] = ['tap', 'panic', 'rollcall', 'heartbeat', 'status'];
+
+export type Transport = 'mqtt' | 'serial';
+
+interface EventBase {
+  kind: EventKind;
+  device: string;
+  zone: string;
+  unit: string;
+  /** Device counter (uint32); null for `status` and for uid-line readers before the gateway assigns one. */
+  seq: number | null;
+  /** Event time, epoch ms: the device `ts` if sane, else the receive time. */
+  at: number;
+  /** Gateway receive time, epoch ms (kept to expose clock tampering). */
+  receivedAt: number;
+  /** True when `ts` was missing or more than 5 minutes off the gateway clock. */
+  skewed: boolean;
+  transport: Transport;
+}
+
+export interface TapEvent extends EventBase {
+  kind: 'tap';
+  /** Upper case hex, no separators. */
+  uid: string;
+  /** What the UID is: a checkpoint tag, a guard card, or unknown. */
+  uidKind: 'tag' | 'card' | 'unknown';
+  checkpoint: string | null;
+  guard: string | null;
+  /** The route of the tour this tap belongs to, set by the patrol engine's annotate() before journaling. */
+  route: string | null;
+  /** The tour id, when part of a tour. */
+  tour: string | null;
+}
+
+export interface PanicEvent extends EventBase {
+  kind: 'panic';
+  state: 'pressed' | 'released';
+}
+
+export interface RollcallEvent extends EventBase {
+  kind: 'rollcall';
+  call: string;
+  uid: string;
+  guard: string | null;
+  /** The unit of the guard whose card it is (may differ from the terminal's unit). */
+  guardUnit: string | null;
+}
+
+export interface HeartbeatEvent extends EventBase {
+  kind: 'heartbeat';
+  battery: number | null;
+  rssi: number | null;
+  tamper: boolean | null;
+}
+
+export interface StatusEvent extends EventBase {
+  kind: 'status';
+  status: 'online' | 'offline';
+}
+
+export type DeviceEvent = TapEvent | PanicEvent | RollcallEvent | HeartbeatEvent | StatusEvent;
+
+/**
+ * What a driver decodes from the wire, before the site config gives it a
+ * zone, unit, checkpoint or guard. Pure data, shared with the simulators.
+ */
+export type DeviceMessage =
+  | { kind: 'tap'; device: string; uid: string; seq: number | null; ts: string | null }
+  | { kind: 'panic'; device: string; state: 'pressed' | 'released'; seq: number; ts: string | null }
+  | { kind: 'rollcall'; device: string; call: string; uid: string; seq: number; ts: string | null }
+  | {
+      kind: 'heartbeat';
+      device: string;
+      battery: number | null;
+      rssi: number | null;
+      tamper: boolean | null;
+      seq: number | null;
+      ts: string | null;
+    }
+  | { kind: 'status'; device: string; status: 'online' | 'offline' };
+
+/** Gateway → device commands (protocol.md §1.2, §2 RCSTART). */
+export type DeviceCommand = { kind: 'rollcall'; call: string; deadline: number; unit: string };
+
+/** A refused input: counted, logged, published to gp/v1/gateway/rejects. */
+export interface Reject {
+  topic: string;
+  device: string | null;
+  reason: string;
+  at: number;
+  transport: Transport;
+}
+
+/** Result of decoding: the codec never throws, it returns one of these. */
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
