@@ -32,7 +32,8 @@ function parseHash(s: string): { n: number; r: number; p: number; salt: Buffer; 
   const parts = s.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return null;
   const [n, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
-  if (!Number.isInteger(n) || !Number.isInteger(r) || !Number.isInteger(p) || n < 2 || r < 1 || p < 1) return null;
+  if (!Number.isInteger(n) || !Number.isInteger(r) || !Number.isInteger(p) || n < 2 || r < 1 || p < 1)
+    return null;
   const salt = Buffer.from(parts[4] ?? '', 'base64');
   const key = Buffer.from(parts[5] ?? '', 'base64');
   if (salt.length < 8 || key.length !== KEYLEN) return null;

@@ -67,7 +67,14 @@ export const gatewaySchema = z
   })
   .optional();
 
-export const zoneKinds = ['government', 'residential', 'school', 'enterprise', 'commercial', 'police'] as const;
+export const zoneKinds = [
+  'government',
+  'residential',
+  'school',
+  'enterprise',
+  'commercial',
+  'police',
+] as const;
 
 export const siteConfigSchema = z.strictObject({
   site: z.strictObject({
@@ -108,9 +115,7 @@ export const siteConfigSchema = z.strictObject({
       }),
     )
     .default([]),
-  checkpoints: z
-    .array(z.strictObject({ id, unit: id, tag: hexUid, name }))
-    .default([]),
+  checkpoints: z.array(z.strictObject({ id, unit: id, tag: hexUid, name })).default([]),
   routes: z
     .array(
       z.strictObject({
@@ -141,6 +146,8 @@ export const siteConfigSchema = z.strictObject({
         kind: z.enum(['reader', 'panic', 'rollcall']),
         unit: id,
         checkpoint: id.optional(),
+        /** A handheld wand carried by one guard (extension): its tag taps are that guard's. */
+        guard: id.optional(),
         heartbeat: duration.optional(),
         password_hash: z.string().optional(),
       }),
@@ -158,7 +165,9 @@ export const siteConfigSchema = z.strictObject({
     .default([]),
   consoles: z.array(z.strictObject({ id, unit: id, password_hash: z.string().optional() })).default([]),
   operators: z
-    .array(z.strictObject({ id, role: z.enum(['admin', 'technician']), password_hash: z.string().optional() }))
+    .array(
+      z.strictObject({ id, role: z.enum(['admin', 'technician']), password_hash: z.string().optional() }),
+    )
     .default([]),
   /** Scheduled system roll calls (extension): times in the site's timezone. */
   rollcall: z

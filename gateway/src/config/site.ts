@@ -19,7 +19,13 @@ import {
 
 export type Account =
   | { kind: 'device'; id: string; passwordHash: string | undefined; device: DeviceConfig }
-  | { kind: 'console'; id: string; passwordHash: string | undefined; console: ConsoleConfig; unit: UnitConfig }
+  | {
+      kind: 'console';
+      id: string;
+      passwordHash: string | undefined;
+      console: ConsoleConfig;
+      unit: UnitConfig;
+    }
   | { kind: 'operator'; id: string; passwordHash: string | undefined; operator: OperatorConfig };
 
 export class Site {
@@ -68,7 +74,14 @@ export class Site {
     }
     for (const c of config.consoles) {
       const unit = this.units.get(c.unit);
-      if (unit) this.accounts.set(c.id, { kind: 'console', id: c.id, passwordHash: c.password_hash, console: c, unit });
+      if (unit)
+        this.accounts.set(c.id, {
+          kind: 'console',
+          id: c.id,
+          passwordHash: c.password_hash,
+          console: c,
+          unit,
+        });
     }
     for (const o of config.operators) {
       this.accounts.set(o.id, { kind: 'operator', id: o.id, passwordHash: o.password_hash, operator: o });

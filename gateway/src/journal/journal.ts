@@ -57,7 +57,9 @@ export class Journal {
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
     this.insert = this.db.prepare('INSERT INTO entries (seq, at, rx, type, body) VALUES (?, ?, ?, ?, ?)');
-    this.selectAfter = this.db.prepare('SELECT seq, at, body FROM entries WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.selectAfter = this.db.prepare(
+      'SELECT seq, at, body FROM entries WHERE seq > ? ORDER BY seq LIMIT ?',
+    );
     const row = this.db.prepare('SELECT max(seq) AS seq FROM entries').get() as { seq: number | null };
     const pruned = this.getMeta('lastPrunedSeq');
     this.lastSeqValue = Math.max(row.seq ?? 0, pruned ? Number(pruned) : 0);
@@ -123,13 +125,17 @@ export class Journal {
   }
 
   getCursor(name: string): number {
-    const row = this.db.prepare('SELECT seq FROM cursors WHERE name = ?').get(name) as { seq: number } | undefined;
+    const row = this.db.prepare('SELECT seq FROM cursors WHERE name = ?').get(name) as
+      | { seq: number }
+      | undefined;
     return row?.seq ?? 0;
   }
 
   setCursor(name: string, seq: number): void {
     this.db
-      .prepare('INSERT INTO cursors (name, seq) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq')
+      .prepare(
+        'INSERT INTO cursors (name, seq) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq',
+      )
       .run(name, seq);
   }
 
@@ -149,13 +155,17 @@ export class Journal {
   }
 
   getMeta(key: string): string | null {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+      | { value: string }
+      | undefined;
     return row?.value ?? null;
   }
 
   setMeta(key: string, value: string): void {
     this.db
-      .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      .prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      )
       .run(key, value);
   }
 
@@ -167,11 +177,16 @@ export class Journal {
   prune(beforeRx: number): { deleted: number; unconsumed: Record<string, number> } {
     const unconsumed: Record<string, number> = {};
     const result = this.db.transaction(() => {
-      const lastDeleted = this.db.prepare('SELECT max(seq) AS seq FROM entries WHERE rx < ?').get(beforeRx) as {
+      const lastDeleted = this.db
+        .prepare('SELECT max(seq) AS seq FROM entries WHERE rx < ?')
+        .get(beforeRx) as {
         seq: number | null;
       };
       if (lastDeleted.seq === null) return 0;
-      const cursors = this.db.prepare('SELECT name, seq FROM cursors').all() as { name: string; seq: number }[];
+      const cursors = this.db.prepare('SELECT name, seq FROM cursors').all() as {
+        name: string;
+        seq: number;
+      }[];
       for (const c of cursors) {
         if (c.seq < lastDeleted.seq) {
           const row = this.db
@@ -181,7 +196,10 @@ export class Journal {
         }
       }
       const info = this.db.prepare('DELETE FROM entries WHERE seq <= ?').run(lastDeleted.seq);
-      this.setMeta('lastPrunedSeq', String(Math.max(lastDeleted.seq, Number(this.getMeta('lastPrunedSeq') ?? 0))));
+      this.setMeta(
+        'lastPrunedSeq',
+        String(Math.max(lastDeleted.seq, Number(this.getMeta('lastPrunedSeq') ?? 0))),
+      );
       return info.changes;
     })();
     return { deleted: result, unconsumed };

@@ -37,7 +37,10 @@ export interface IngestPort {
   operate(input: OpInput): Promise<void>;
 }
 
-export type IngestResult = { status: 'accepted'; seq: number } | { status: 'duplicate' } | { status: 'rejected'; reason: string };
+export type IngestResult =
+  | { status: 'accepted'; seq: number }
+  | { status: 'duplicate' }
+  | { status: 'rejected'; reason: string };
 
 export type RouteHandler = (
   req: IncomingMessage,
@@ -66,7 +69,11 @@ export interface GatewayContext {
   ingest: IngestPort;
   http: HttpRoutes;
   /** Publish through the in-process broker (as the gateway itself). */
-  publish(topic: string, payload: string | Buffer | object, opts?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  publish(
+    topic: string,
+    payload: string | Buffer | object,
+    opts?: { qos?: 0 | 1; retain?: boolean },
+  ): Promise<void>;
   /** Called after each committed batch with the entries it appended, in order. */
   onCommitted(listener: (entries: readonly JournalEntry[]) => void): () => void;
   /** Register a delivery route for device commands (serial). MQTT is the default route. */

@@ -1,0 +1,78 @@
+import type { AuthorizePublishHandler, Client } from 'aedes';
+import type { Logger } from 'pino';
+import { decodeMqttPayload } from '../../../devices/codecs/mqtt-json.js';
+import type { Account, Site } from '../config/site.js';
+import { decodeOp } from '../ingest/ops.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { IngestPort } from '../runtime/context.js';
+import { parseTopic } from '../topics.js';
+import { canPublish } from './acl.js';
+
+export interface AuthorizePublishDeps {
+  site: Site;
+  accounts: WeakMap<Client, Account>;
+  ingest: IngestPort;
+  logger: Logger;
+  metrics: GatewayMetrics;
+}
+
+/**
+ * PUBLISH from a client. This hook runs BEFORE aedes sends the PUBACK (QoS 1),
+ * so this is where an event is made durable: we call back only once the
+ * ingest pipeline has journaled it. A refused topic is an error (aedes closes
+ * the client, as MQTT 3.1.1 has no negative PUBACK); a bad payload on an
+ * allowed topic is reported as a reject and acknowledged, so a faulty device
+ * does not resend it forever nor lose its connection.
+ */
+export function makeAuthorizePublish(deps: AuthorizePublishDeps): AuthorizePublishHandler {
+  return (client, packet, done) => {
+    if (!client) return done(null); // the gateway's own publishes
+    const account = deps.accounts.get(client);
+    if (!account) return done(new Error('not logged in'));
+    const topic = packet.topic;
+    const verdict = canPublish(account, topic);
+    if (!verdict.ok) {
+      deps.metrics.refusals.inc({ action: 'publish' });
+      deps.logger.warn(
+        { clientId: client.id, account: account.id, topic, why: verdict.reason },
+        'publish refused',
+      );
+      return done(new Error(verdict.reason));
+    }
+    const parsed = parseTopic(topic);
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    if (parsed.type === 'device' && account.kind === 'device') {
+      const started = process.hrtime.bigint();
+      const decoded = decodeMqttPayload(parsed.device, parsed.kind, payload);
+      if (!decoded.ok) {
+        deps.ingest.reject(topic, parsed.device, decoded.reason, 'mqtt');
+        return done(null);
+      }
+      deps.ingest.accept(decoded.value, { transport: 'mqtt', topic, qos: packet.qos }).then(
+        () => {
+          deps.metrics.ackLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+          done(null);
+        },
+        (err: unknown) => {
+          // The journal could not write: no PUBACK, the device keeps the event and resends.
+          deps.logger.error({ err, topic }, 'event not journaled; connection closed so the device resends');
+          done(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+      return;
+    }
+    if (parsed.type === 'ack' || parsed.type === 'resolve' || parsed.type === 'ops') {
+      const op = decodeOp(parsed, payload, account, deps.site);
+      if (!op.ok) {
+        deps.ingest.reject(topic, null, op.reason, 'mqtt');
+        return done(null);
+      }
+      deps.ingest.operate(op.value).then(
+        () => done(null),
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      );
+      return;
+    }
+    done(null);
+  };
+}

@@ -1,0 +1,79 @@
+/** The MQTT broker: aedes with our hooks. */
+import { Aedes, type Client } from 'aedes';
+import type { Logger } from 'pino';
+import { PasswordVerifier } from '../auth/password.js';
+import type { Account, Site } from '../config/site.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { IngestPort } from '../runtime/context.js';
+import { makeAuthenticate } from './authenticate.js';
+import { makeAuthorizePublish } from './authorize-publish.js';
+import { makeAuthorizeSubscribe } from './authorize-subscribe.js';
+import { FailureThrottle } from './throttle.js';
+
+export interface BrokerDeps {
+  site: Site;
+  ingest: IngestPort;
+  logger: Logger;
+  metrics: GatewayMetrics;
+}
+
+export async function createBroker(
+  deps: BrokerDeps,
+): Promise<{ broker: Aedes; accounts: WeakMap<Client, Account> }> {
+  const accounts = new WeakMap<Client, Account>();
+  const logger = deps.logger.child({ component: 'broker' });
+  const broker = await Aedes.createBroker({
+    id: `guardpost-${deps.site.id}`,
+    authenticate: makeAuthenticate({
+      site: deps.site,
+      verifier: new PasswordVerifier(),
+      throttle: new FailureThrottle(),
+      accounts,
+      logger,
+      metrics: deps.metrics,
+    }),
+    authorizePublish: makeAuthorizePublish({ ...deps, accounts, logger }),
+    authorizeSubscribe: makeAuthorizeSubscribe({ ...deps, accounts, logger }),
+    maxTopicLevels: 16,
+    drainTimeout: 5_000,
+  });
+  broker.on('clientReady', (client) => {
+    deps.metrics.connections.set(broker.connectedClients);
+    logger.debug({ clientId: client.id, account: accounts.get(client)?.id }, 'client connected');
+  });
+  broker.on('clientDisconnect', (client) => {
+    deps.metrics.connections.set(broker.connectedClients);
+    logger.debug({ clientId: client.id }, 'client disconnected');
+  });
+  broker.on('clientError', (client, err) => {
+    logger.debug({ clientId: client.id, err: err.message }, 'client error');
+  });
+  broker.on('connectionError', (client, err) => {
+    logger.debug({ clientId: client?.id, err: err.message }, 'connection error');
+  });
+  return { broker, accounts };
+}
+
+/** Publish as the gateway itself (no client: the ACL hooks let it through). */
+export function publishAsGateway(
+  broker: Aedes,
+  topic: string,
+  payload: string | Buffer | object,
+  qos: 0 | 1,
+  retain = false,
+): Promise<void> {
+  const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
+  return new Promise((resolve, reject) => {
+    broker.publish(
+      {
+        cmd: 'publish',
+        topic,
+        payload: Buffer.isBuffer(body) ? body : Buffer.from(body),
+        qos,
+        retain,
+        dup: false,
+      },
+      (err) => (err ? reject(err) : resolve()),
+    );
+  });
+}

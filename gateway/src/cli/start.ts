@@ -1,0 +1,122 @@
+/**
+ * `guardpost start`: load and validate the site, apply environment
+ * overrides, run the gateway until SIGTERM/SIGINT.
+ *
+ * Exit codes: 0 stopped cleanly; 1 the config has problems; 3 a port is taken
+ * or cannot be bound; 4 the journal cannot be opened; 70 anything else.
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { formatProblem } from '../config/problem.js';
+import { loadSite } from '../config/load.js';
+import { parseDuration } from '../config/schema.js';
+import { ListenError } from '../broker/listeners.js';
+import { createLogger } from '../logger.js';
+import { buildExtensions } from '../runtime/extensions.js';
+import { startGateway } from '../runtime/gateway.js';
+
+export const EXIT = { ok: 0, config: 1, listen: 3, journal: 4, internal: 70 } as const;
+
+export interface StartOptions {
+  config: string;
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+function envPort(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name}=${v} is not a port number`);
+  return n;
+}
+
+export async function runStart(opts: StartOptions): Promise<number> {
+  const env = opts.env;
+  const logger = createLogger(
+    env.GUARDPOST_LOG_LEVEL ?? 'info',
+    env.GUARDPOST_LOG_PRETTY ? env.GUARDPOST_LOG_PRETTY === '1' : undefined,
+  );
+  const loaded = loadSite(opts.config);
+  for (const w of loaded.warnings) logger.warn(`config: ${formatProblem(w)}`);
+  if (!loaded.ok) {
+    for (const p of loaded.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    process.stderr.write(`${opts.config}: ${loaded.problems.length} problem(s); nothing started\n`);
+    return EXIT.config;
+  }
+  const site = loaded.site;
+  const g = site.config.gateway ?? {};
+  const dataDir = resolve(opts.dataDir);
+  let listenOpts;
+  try {
+    listenOpts = {
+      host: env.GUARDPOST_HOST ?? g.mqtt?.host ?? '0.0.0.0',
+      mqtt: envPort(env, 'GUARDPOST_MQTT_PORT') ?? g.mqtt?.port ?? 1883,
+      ws: envPort(env, 'GUARDPOST_WS_PORT') ?? g.ws?.port ?? 8083,
+      http: envPort(env, 'GUARDPOST_HTTP_PORT') ?? g.http?.port ?? 8080,
+      ...(g.mqtts
+        ? { mqtts: { ...g.mqtts, port: envPort(env, 'GUARDPOST_MQTTS_PORT') ?? g.mqtts.port } }
+        : {}),
+      ...(g.http?.tls ? { httpTls: g.http.tls } : {}),
+    };
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.config;
+  }
+  let gateway;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    gateway = await startGateway({
+      site,
+      dataDir,
+      logger,
+      listen: listenOpts,
+      journalRetentionMs: parseDuration(g.journal?.retention ?? '30d'),
+      extensions: buildExtensions({ site, env, dataDir, host: listenOpts.host, logger }),
+    });
+  } catch (err) {
+    if (err instanceof ListenError) {
+      logger.fatal(err.message);
+      process.stderr.write(`${err.message}\n`);
+      return EXIT.listen;
+    }
+    const msg = err instanceof Error ? err.message : String(err);
+    if (/sqlite|database|SQLITE|journal/i.test(msg)) {
+      logger.fatal({ err }, `cannot open the journal in ${dataDir}`);
+      return EXIT.journal;
+    }
+    logger.fatal({ err }, 'gateway failed to start');
+    return EXIT.internal;
+  }
+  // Where it listens, for tools and tests that start it on ephemeral ports.
+  writeFileSync(
+    join(dataDir, 'gateway.json'),
+    JSON.stringify({ pid: process.pid, addresses: gateway.addresses }),
+  );
+
+  return new Promise<number>((resolveExit) => {
+    let signalled = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (signalled) return;
+      signalled = true;
+      logger.info({ signal }, 'stopping');
+      const force = setTimeout(() => {
+        logger.error('graceful stop took more than 10 s; exiting');
+        resolveExit(EXIT.internal);
+      }, 10_000);
+      force.unref();
+      gateway.stop().then(
+        () => {
+          clearTimeout(force);
+          resolveExit(EXIT.ok);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'error while stopping');
+          resolveExit(EXIT.internal);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+}

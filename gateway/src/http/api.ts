@@ -1,0 +1,103 @@
+/**
+ * Read APIs for consoles and tools. Authenticated with HTTP Basic (the same
+ * accounts as MQTT); a console sees only its own unit.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PasswordVerifier } from '../auth/password.js';
+import type { Account, Site } from '../config/site.js';
+import type { GatewayQueries, HttpRoutes } from '../runtime/context.js';
+import { sendJson } from './router.js';
+
+async function authenticate(
+  req: IncomingMessage,
+  site: Site,
+  verifier: PasswordVerifier,
+): Promise<Account | null> {
+  const h = req.headers.authorization;
+  if (!h?.startsWith('Basic ')) return null;
+  const decoded = Buffer.from(h.slice(6), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  const user = decoded.slice(0, colon);
+  const account = site.accounts.get(user);
+  if (!account?.passwordHash || account.kind === 'device') return null;
+  return (await verifier.verify(user, decoded.slice(colon + 1), account.passwordHash)) ? account : null;
+}
+
+function unauthorised(res: ServerResponse): void {
+  res.setHeader('www-authenticate', 'Basic realm="guardpost", charset="UTF-8"');
+  sendJson(res, 401, { error: 'console or operator credentials required (HTTP Basic)' });
+}
+
+export function registerApi(
+  http: HttpRoutes,
+  site: Site,
+  queries: GatewayQueries,
+  verifier: PasswordVerifier,
+): void {
+  const guarded =
+    (fn: (account: Account, url: URL, params: Record<string, string>, res: ServerResponse) => void) =>
+    async (
+      req: IncomingMessage,
+      res: ServerResponse,
+      params: Record<string, string>,
+      url: URL,
+    ): Promise<void> => {
+      const account = await authenticate(req, site, verifier);
+      if (!account) return unauthorised(res);
+      fn(account, url, params, res);
+    };
+  /** A console is confined to its unit; operators may filter freely. */
+  const unitFilter = (account: Account, url: URL): string | undefined =>
+    account.kind === 'console' ? account.unit.id : (url.searchParams.get('unit') ?? undefined);
+  const opt = (url: URL, key: string): string | undefined => url.searchParams.get(key) ?? undefined;
+
+  http.add(
+    'GET',
+    '/api/alerts',
+    guarded((account, url, _p, res) => {
+      const alerts = queries.alerts({
+        state: opt(url, 'state') ?? 'open',
+        unit: unitFilter(account, url),
+        zone: opt(url, 'zone'),
+        kind: opt(url, 'kind'),
+      });
+      sendJson(res, 200, { alerts });
+    }),
+  );
+  http.add(
+    'GET',
+    '/api/rollcalls',
+    guarded((_a, url, _p, res) => {
+      const all = queries.rollcalls();
+      sendJson(res, 200, { rollcalls: url.searchParams.get('latest') ? all.slice(0, 1) : all });
+    }),
+  );
+  http.add(
+    'GET',
+    '/api/rollcalls/:call',
+    guarded((_a, _url, params, res) => {
+      const call = queries.rollcall(params.call ?? '');
+      if (!call) return sendJson(res, 404, { error: `no roll call ${params.call}` });
+      sendJson(res, 200, call);
+    }),
+  );
+  http.add(
+    'GET',
+    '/api/devices',
+    guarded((account, url, _p, res) => {
+      sendJson(res, 200, {
+        devices: queries.devices({ unit: unitFilter(account, url), zone: opt(url, 'zone') }),
+      });
+    }),
+  );
+  http.add(
+    'GET',
+    '/api/tours',
+    guarded((account, url, _p, res) => {
+      const zone = opt(url, 'zone') ?? (account.kind === 'console' ? account.unit.zone : undefined);
+      const since = opt(url, 'since');
+      sendJson(res, 200, { tours: queries.tours({ zone, since: since ? Date.parse(since) : undefined }) });
+    }),
+  );
+}

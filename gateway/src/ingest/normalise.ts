@@ -1,0 +1,127 @@
+/**
+ * DeviceMessage (what a driver decoded) + site config + clock → the
+ * normalised DeviceEvent, or the reason it is refused. Pure.
+ */
+import type { Site } from '../config/site.js';
+import type { Decoded, DeviceEvent, DeviceMessage, Transport } from '../model/event.js';
+
+export const MAX_SKEW_MS = 5 * 60_000;
+
+export function eventTime(ts: string | null, now: number): { at: number; skewed: boolean } {
+  if (ts === null) return { at: now, skewed: true };
+  const t = Date.parse(ts);
+  if (!Number.isFinite(t) || Math.abs(t - now) > MAX_SKEW_MS) return { at: now, skewed: true };
+  return { at: t, skewed: false };
+}
+
+export function normalise(
+  msg: DeviceMessage,
+  origin: { transport: Transport; port?: string },
+  site: Site,
+  now: number,
+): Decoded<DeviceEvent> {
+  const device = site.devices.get(msg.device);
+  if (!device) return { ok: false, reason: `unknown device ${msg.device}` };
+  const boundPort = site.serialPortOfDevice.get(device.id);
+  if (origin.transport === 'serial' && boundPort !== origin.port) {
+    return { ok: false, reason: `device ${device.id} is not bound to port ${origin.port ?? '?'}` };
+  }
+  const unit = site.units.get(device.unit);
+  if (!unit) return { ok: false, reason: `device ${device.id} has no unit` };
+  const base = {
+    device: device.id,
+    zone: unit.zone,
+    unit: unit.id,
+    receivedAt: now,
+    transport: origin.transport,
+  };
+  switch (msg.kind) {
+    case 'tap': {
+      const { at, skewed } = eventTime(msg.ts, now);
+      const cp = site.checkpointByTag.get(msg.uid);
+      if (cp) {
+        return {
+          ok: true,
+          value: {
+            ...base,
+            kind: 'tap',
+            seq: msg.seq,
+            at,
+            skewed,
+            uid: msg.uid,
+            uidKind: 'tag',
+            checkpoint: cp.id,
+            guard: device.guard ?? null,
+            route: null,
+            tour: null,
+          },
+        };
+      }
+      const guard = site.guardByCard.get(msg.uid);
+      return {
+        ok: true,
+        value: {
+          ...base,
+          kind: 'tap',
+          seq: msg.seq,
+          at,
+          skewed,
+          uid: msg.uid,
+          uidKind: guard ? 'card' : 'unknown',
+          checkpoint: guard ? (device.checkpoint ?? null) : null,
+          guard: guard?.id ?? null,
+          route: null,
+          tour: null,
+        },
+      };
+    }
+    case 'panic': {
+      if (device.kind !== 'panic')
+        return { ok: false, reason: `device ${device.id} is a ${device.kind}, not a panic button` };
+      const { at, skewed } = eventTime(msg.ts, now);
+      return { ok: true, value: { ...base, kind: 'panic', seq: msg.seq, at, skewed, state: msg.state } };
+    }
+    case 'rollcall': {
+      if (device.kind !== 'rollcall') {
+        return { ok: false, reason: `device ${device.id} is a ${device.kind}, not a roll-call terminal` };
+      }
+      const { at, skewed } = eventTime(msg.ts, now);
+      const guard = site.guardByCard.get(msg.uid);
+      return {
+        ok: true,
+        value: {
+          ...base,
+          kind: 'rollcall',
+          seq: msg.seq,
+          at,
+          skewed,
+          call: msg.call,
+          uid: msg.uid,
+          guard: guard?.id ?? null,
+          guardUnit: guard?.unit ?? null,
+        },
+      };
+    }
+    case 'heartbeat': {
+      const { at, skewed } = eventTime(msg.ts, now);
+      return {
+        ok: true,
+        value: {
+          ...base,
+          kind: 'heartbeat',
+          seq: msg.seq,
+          at,
+          skewed,
+          battery: msg.battery,
+          rssi: msg.rssi,
+          tamper: msg.tamper,
+        },
+      };
+    }
+    case 'status':
+      return {
+        ok: true,
+        value: { ...base, kind: 'status', seq: null, at: now, skewed: false, status: msg.status },
+      };
+  }
+}

@@ -1,0 +1,301 @@
+/**
+ * The composition root: journal → engines → pipeline → broker → listeners →
+ * extensions, started in that order and stopped in reverse.
+ */
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { Server as NetServer } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { join } from 'node:path';
+import type { Aedes } from 'aedes';
+import type { Logger } from 'pino';
+import { PasswordVerifier } from '../auth/password.js';
+import type { Site } from '../config/site.js';
+import { attachMqttWebSocket, listen, mqttTcpServer, mqttTlsServer } from '../broker/listeners.js';
+import { createBroker, publishAsGateway } from '../broker/broker.js';
+import { createEngineSet, makeQueries } from '../engines/index.js';
+import { EngineRunner, type OutboundEffect } from '../engines/runner.js';
+import { registerApi } from '../http/api.js';
+import { Router, sendJson } from '../http/router.js';
+import { Pipeline } from '../ingest/pipeline.js';
+import { Journal } from '../journal/journal.js';
+import { createMetrics } from '../metrics.js';
+import { topics } from '../topics.js';
+import type { CommandRoute, Extension, GatewayContext } from './context.js';
+
+export interface ListenOptions {
+  host: string;
+  mqtt: number;
+  ws: number;
+  http: number;
+  mqtts?: { port: number; cert: string; key: string; ca?: string };
+  httpTls?: { cert: string; key: string };
+}
+
+export interface GatewayOptions {
+  site: Site;
+  dataDir: string;
+  logger: Logger;
+  listen: ListenOptions;
+  journalRetentionMs: number;
+  extensions: Extension[];
+  now?: () => number;
+}
+
+export interface RunningGateway {
+  addresses: GatewayContext['addresses'];
+  health(): { status: number; body: Record<string, unknown> };
+  stop(): Promise<void>;
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  const { site, logger } = opts;
+  const now = opts.now ?? Date.now;
+  const metrics = createMetrics();
+  const journal = new Journal({ path: join(opts.dataDir, 'journal.sqlite') });
+  const runner = new EngineRunner(() => createEngineSet(site, now()), logger.child({ component: 'engines' }));
+  const t0 = Date.now();
+  const { replayed } = runner.restore(journal);
+  logger.info(
+    { replayed, ms: Date.now() - t0, lastSeq: journal.lastSeq() },
+    'engines rebuilt from the journal',
+  );
+
+  let broker: Aedes | null = null;
+  const commandRoutes: CommandRoute[] = [];
+  const publish = (topic: string, payload: unknown, qos: 0 | 1, retain = false): Promise<void> => {
+    if (!broker) return Promise.resolve();
+    const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
+    return publishAsGateway(broker, topic, body, qos, retain).catch((err: unknown) => {
+      logger.error({ err, topic }, 'publish failed');
+    });
+  };
+  const apply = (effects: readonly OutboundEffect[]): void => {
+    for (const effect of effects) {
+      if (effect.type === 'publish') {
+        if (topicIsAlert(effect.topic)) metrics.alertsPublished.inc();
+        void publish(effect.topic, effect.payload, effect.qos, effect.retain);
+      } else if (effect.type === 'command') {
+        const delivered = commandRoutes.some((r) => r.send(effect.device, effect.command));
+        if (!delivered) {
+          const c = effect.command;
+          void publish(
+            topics.deviceCommand(effect.device, 'rollcall'),
+            { call: c.call, deadline: new Date(c.deadline).toISOString(), unit: c.unit },
+            1,
+          );
+        }
+      } else {
+        logger[effect.level](effect.data ?? {}, effect.msg);
+      }
+    }
+  };
+  const pipeline = new Pipeline({
+    site,
+    journal,
+    runner,
+    logger: logger.child({ component: 'ingest' }),
+    metrics,
+    apply,
+    publish: (t, p, q, r) => void publish(t, p, q, r),
+    now,
+  });
+  pipeline.warmUp();
+
+  const created = await createBroker({ site, ingest: pipeline, logger, metrics });
+  broker = created.broker;
+  const aedes = broker;
+  const handle = (stream: Duplex): unknown => aedes.handle(stream);
+
+  const router = new Router();
+  const servers: (NetServer | HttpServer)[] = [];
+  const addresses: GatewayContext['addresses'] = { mqtt: 0, ws: 0, http: 0 };
+  const extensions = opts.extensions;
+  const verifier = new PasswordVerifier();
+  const queries = makeQueries(runner);
+  const health = (): { status: number; body: Record<string, unknown> } => {
+    const writable = journal.probeWritable();
+    const stats = journal.stats();
+    const ext: Record<string, unknown> = {};
+    for (const e of extensions) if (e.health) ext[e.name] = safeHealth(e);
+    const body: Record<string, unknown> = {
+      status: writable ? 'ok' : 'journal-unwritable',
+      site: site.id,
+      uptimeS: Math.round(process.uptime()),
+      broker: { connections: broker?.connectedClients ?? 0, ...addresses },
+      journal: stats,
+      influx: ext.influx ?? {
+        enabled: false,
+        backlog: { events: stats.lastSeq - journal.getCursor('influx') },
+      },
+      serial: ext.serial ?? { ports: [] },
+      ...Object.fromEntries(Object.entries(ext).filter(([k]) => k !== 'influx' && k !== 'serial')),
+    };
+    return { status: writable ? 200 : 503, body };
+  };
+  router.add('GET', '/healthz', (_req, res) => {
+    const h = health();
+    sendJson(res, h.status, h.body);
+  });
+  router.add('GET', '/metrics', async (_req, res) => {
+    const stats = journal.stats();
+    metrics.journalBytes.set(stats.bytes);
+    metrics.journalEntries.set(stats.entries);
+    metrics.journalWritable.set(stats.writable ? 1 : 0);
+    metrics.connections.set(broker?.connectedClients ?? 0);
+    res.writeHead(200, { 'content-type': metrics.registry.contentType });
+    res.end(await metrics.registry.metrics());
+  });
+  registerApi(router, site, queries, verifier);
+
+  const host = opts.listen.host;
+  try {
+    const tcp = mqttTcpServer(handle);
+    servers.push(tcp);
+    addresses.mqtt = await listen(tcp, 'MQTT listener', host, opts.listen.mqtt);
+    if (opts.listen.mqtts) {
+      const tls = mqttTlsServer(handle, opts.listen.mqtts);
+      servers.push(tls);
+      addresses.mqtts = await listen(tls, 'MQTT TLS listener', host, opts.listen.mqtts.port);
+    }
+    const wsHttp = createHttpServer((_req, res) => sendJson(res, 426, { error: 'MQTT over WebSocket only' }));
+    attachMqttWebSocket(wsHttp, handle);
+    servers.push(wsHttp);
+    addresses.ws = await listen(wsHttp, 'MQTT WebSocket listener', host, opts.listen.ws);
+    const onRequest = (
+      req: Parameters<Router['dispatch']>[0],
+      res: Parameters<Router['dispatch']>[1],
+    ): void => {
+      router.dispatch(req, res).catch((err: unknown) => {
+        logger.error({ err, url: req.url }, 'HTTP handler failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+        else res.end();
+      });
+    };
+    const http = opts.listen.httpTls
+      ? createHttpsServer(
+          { cert: readFileSync(opts.listen.httpTls.cert), key: readFileSync(opts.listen.httpTls.key) },
+          onRequest,
+        )
+      : createHttpServer(onRequest);
+    servers.push(http);
+    addresses.http = await listen(http, 'HTTP listener', host, opts.listen.http);
+  } catch (err) {
+    await closeAll(servers);
+    await new Promise<void>((r) => broker?.close(() => r()));
+    journal.close();
+    throw err;
+  }
+
+  const ctx: GatewayContext = {
+    site,
+    journal,
+    logger,
+    metrics: metrics.registry,
+    dataDir: opts.dataDir,
+    ingest: pipeline,
+    http: router,
+    publish: (topic, payload, o) => publish(topic, payload, o?.qos ?? 0, o?.retain ?? false),
+    onCommitted: (l) => pipeline.onCommitted(l),
+    addCommandRoute: (r) => commandRoutes.push(r),
+    queries,
+    addresses,
+  };
+  const started: Extension[] = [];
+  for (const ext of extensions) {
+    try {
+      await ext.start(ctx);
+      started.push(ext);
+    } catch (err) {
+      logger.error({ err, extension: ext.name }, 'extension failed to start; the gateway runs without it');
+    }
+  }
+  pipeline.startTimers();
+
+  const snapshotTimer = setInterval(() => runner.saveSnapshots(journal), 60_000);
+  snapshotTimer.unref();
+  const prune = (): void => {
+    try {
+      const { deleted, unconsumed } = journal.prune(now() - opts.journalRetentionMs);
+      for (const [cursor, n] of Object.entries(unconsumed)) {
+        logger.error(
+          { cursor, lost: n },
+          `JOURNAL RETENTION DISCARDED ${n} ENTRIES THAT ${cursor} HAD NOT CONSUMED: they will never reach it`,
+        );
+      }
+      if (deleted > 0) logger.info({ deleted }, 'journal retention pruned old entries');
+    } catch (err) {
+      logger.error({ err }, 'journal prune failed');
+    }
+  };
+  prune();
+  const pruneTimer = setInterval(prune, 3_600_000);
+  pruneTimer.unref();
+  logger.info({ ...addresses, host, site: site.id }, 'guardpost gateway started');
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      clearInterval(snapshotTimer);
+      clearInterval(pruneTimer);
+      const closing = closeAll(servers); // stop taking connections
+      for (const ext of [...started].reverse()) {
+        try {
+          await withTimeout(ext.stop(), 5_000, `extension ${ext.name} stop`);
+        } catch (err) {
+          logger.warn({ err, extension: ext.name }, 'extension did not stop cleanly');
+        }
+      }
+      pipeline.stop();
+      runner.saveSnapshots(journal);
+      await new Promise<void>((r) => broker?.close(() => r()));
+      await withTimeout(closing, 2_000, 'listeners close').catch(() => undefined);
+      journal.close();
+      logger.info('guardpost gateway stopped');
+    })();
+    return stopping;
+  };
+  return { addresses, health, stop };
+}
+
+function topicIsAlert(topic: string): boolean {
+  return topic.endsWith('/alert');
+}
+
+function safeHealth(e: Extension): Record<string, unknown> {
+  try {
+    return e.health?.() ?? {};
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function closeAll(servers: (NetServer | HttpServer)[]): Promise<void> {
+  return Promise.all(
+    servers.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          if (!s.listening) return resolve();
+          s.close(() => resolve());
+          if ('closeAllConnections' in s) s.closeAllConnections();
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}

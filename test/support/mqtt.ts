@@ -1,0 +1,114 @@
+/** Real mqtt.js clients for integration tests. */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+
+export function connectAs(
+  port: number,
+  username: string,
+  password = 'secret',
+  opts: IClientOptions = {},
+): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+      username,
+      password,
+      clientId: opts.clientId ?? `${username}-${Math.random().toString(16).slice(2, 10)}`,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      ...opts,
+    });
+    const onError = (err: Error): void => {
+      client.end(true);
+      reject(err);
+    };
+    client.once('connect', () => {
+      client.off('error', onError);
+      resolve(client);
+    });
+    client.once('error', onError);
+  });
+}
+
+/** Collects messages on a client; `waitFor` resolves when a matching one arrives. */
+export class Inbox {
+  readonly messages: { topic: string; payload: Buffer; json: unknown }[] = [];
+  private waiters: {
+    pred: (m: Inbox['messages'][number]) => boolean;
+    resolve: (m: Inbox['messages'][number]) => void;
+  }[] = [];
+
+  constructor(client: MqttClient) {
+    client.on('message', (topic, payload) => {
+      let json: unknown = null;
+      try {
+        json = JSON.parse(payload.toString());
+      } catch {
+        json = payload.toString();
+      }
+      const m = { topic, payload, json };
+      this.messages.push(m);
+      this.waiters = this.waiters.filter((w) => {
+        if (w.pred(m)) {
+          w.resolve(m);
+          return false;
+        }
+        return true;
+      });
+    });
+  }
+
+  waitFor(
+    pred: (m: Inbox['messages'][number]) => boolean,
+    timeoutMs = 10_000,
+    what = 'message',
+  ): Promise<Inbox['messages'][number]> {
+    const found = this.messages.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(
+        () =>
+          reject(
+            new Error(`timed out waiting for ${what}; got ${this.messages.map((m) => m.topic).join(', ')}`),
+          ),
+        timeoutMs,
+      );
+      this.waiters.push({
+        pred,
+        resolve: (m) => {
+          clearTimeout(t);
+          resolve(m);
+        },
+      });
+    });
+  }
+}
+
+export function subscribe(
+  client: MqttClient,
+  topic: string | string[],
+  qos: 0 | 1 = 1,
+): Promise<{ topic: string; qos: number }[]> {
+  return new Promise((resolve, reject) => {
+    client.subscribe(topic, { qos }, (err, granted) =>
+      err ? reject(err) : resolve((granted ?? []).map((g) => ({ topic: g.topic, qos: g.qos }))),
+    );
+  });
+}
+
+export function publish(
+  client: MqttClient,
+  topic: string,
+  payload: string | Buffer | object,
+  qos: 0 | 1 = 1,
+  retain = false,
+): Promise<void> {
+  const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
+  return new Promise((resolve, reject) => {
+    client.publish(topic, body, { qos, retain }, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+export function end(...clients: (MqttClient | undefined)[]): Promise<void> {
+  return Promise.all(
+    clients.map((c) => (c ? new Promise<void>((r) => c.end(true, {}, () => r())) : Promise.resolve())),
+  ).then(() => undefined);
+}
