@@ -1,0 +1,168 @@
+/**
+ * Human texts of alerts, in Simplified Chinese and English, built from the
+ * names in the site config. One template per kind for the raise, and one
+ * decoration per later state (prefixed, so the raise text can be recovered
+ * from any later payload: see baseOf()).
+ *
+ * `message` on the wire is `${zh} / ${en}`.
+ */
+import type { Site } from '../../config/site.js';
+import type { AlertState } from '../../model/alert.js';
+
+export interface Texts {
+  zh: string;
+  en: string;
+}
+
+export function joinTexts(t: Texts): string {
+  return `${t.zh} / ${t.en}`;
+}
+
+function unitLabel(site: Site, unit: string): Texts {
+  const name = site.units.get(unit)?.name;
+  return name ? { zh: `${name}(${unit})`, en: `${name} (${unit})` } : { zh: unit, en: unit };
+}
+
+function guardName(site: Site, guard: string): string {
+  const name = site.guards.get(guard)?.name;
+  return name ? `${name}(${guard})` : guard;
+}
+
+function checkpointName(site: Site, cp: string): string {
+  const name = site.checkpoints.get(cp)?.name;
+  return name ? `${name}(${cp})` : cp;
+}
+
+function routeName(site: Site, route: string): string {
+  const name = site.routes.get(route)?.name;
+  return name ? `${name}(${route})` : route;
+}
+
+/** Who acted: a console shows as its unit's duty room, an operator by its id. */
+export function actorLabel(site: Site, account: string): Texts {
+  const a = site.accounts.get(account);
+  if (a?.kind === 'console') {
+    return { zh: `${a.unit.name}值班室(${account})`, en: `${a.unit.name} duty room (${account})` };
+  }
+  return { zh: account, en: account };
+}
+
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  return Number.isInteger(s) ? String(s) : s.toFixed(1);
+}
+
+// ---- raise texts, one per kind ----
+
+export function panicText(site: Site, unit: string): Texts {
+  const u = unitLabel(site, unit);
+  return {
+    zh: `${u.zh} 紧急报警：值班室按下报警按钮`,
+    en: `Panic at ${u.en}: duty-room panic button pressed`,
+  };
+}
+
+export function tamperText(site: Site, unit: string, device: string): Texts {
+  const u = unitLabel(site, unit);
+  return {
+    zh: `${u.zh} 防拆报警：设备 ${device} 外壳被打开`,
+    en: `Tamper at ${u.en}: device ${device} reports its case opened`,
+  };
+}
+
+export function offlineSilentText(site: Site, unit: string, device: string, silentMs: number): Texts {
+  const u = unitLabel(site, unit);
+  return {
+    zh: `${u.zh} 设备离线：${device} 已 ${seconds(silentMs)} 秒无心跳`,
+    en: `Device offline at ${u.en}: ${device} silent for ${seconds(silentMs)} s`,
+  };
+}
+
+export function offlineWillText(site: Site, unit: string, device: string): Texts {
+  const u = unitLabel(site, unit);
+  return {
+    zh: `${u.zh} 设备离线：${device} 连接断开`,
+    en: `Device offline at ${u.en}: ${device} disconnected`,
+  };
+}
+
+export function customText(site: Site, unit: string, message: string, by: string): Texts {
+  const u = unitLabel(site, unit);
+  return {
+    zh: `${u.zh} 通知（${by}）：${message}`,
+    en: `Notice for ${u.en} (from ${by}): ${message}`,
+  };
+}
+
+/** For the patrol engine: checkpoints not visited on a tour. */
+export function patrolMissedText(site: Site, route: string, missed: readonly string[]): Texts {
+  const cps = missed.map((c) => checkpointName(site, c));
+  const r = routeName(site, route);
+  return {
+    zh: `巡逻漏检：路线 ${r} 有 ${missed.length} 个巡检点未到：${cps.join('、')}`,
+    en: `Patrol missed: route ${r}, ${missed.length} checkpoint(s) not visited: ${cps.join(', ')}`,
+  };
+}
+
+/** For the patrol engine: a checkpoint (or tour) later than allowed. */
+export function patrolLateText(site: Site, route: string, checkpoint: string | null): Texts {
+  const r = routeName(site, route);
+  if (checkpoint === null) {
+    return { zh: `巡逻超时：路线 ${r} 未按时完成`, en: `Patrol late: route ${r} not completed in time` };
+  }
+  const cp = checkpointName(site, checkpoint);
+  return {
+    zh: `巡逻迟到：路线 ${r} 巡检点 ${cp} 迟到`,
+    en: `Patrol late: route ${r}, checkpoint ${cp} reached late`,
+  };
+}
+
+/** For the roll-call engine: guards who did not answer. */
+export function rollcallAbsentText(site: Site, unit: string, call: string, absent: readonly string[]): Texts {
+  const u = unitLabel(site, unit);
+  const names = absent.map((g) => guardName(site, g));
+  return {
+    zh: `${u.zh} 点名缺勤（${call}）：${names.join('、')}`,
+    en: `Roll call ${call} at ${u.en}: absent ${names.join(', ')}`,
+  };
+}
+
+// ---- state decorations ----
+
+export type Decoration =
+  | { state: 'raised' }
+  | { state: 'escalated'; timeoutMs: number; accounts: readonly string[] }
+  | { state: 'acknowledged'; by: string; ackMs: number }
+  | { state: 'resolved'; by: string };
+
+/** The text of an alert in a given state, from its raise text. */
+export function decorate(site: Site, base: Texts, d: Decoration): Texts {
+  switch (d.state) {
+    case 'raised':
+      return base;
+    case 'escalated': {
+      const to = d.accounts.length > 0 ? d.accounts.join(', ') : '-';
+      return {
+        zh: `【已升级·${seconds(d.timeoutMs)}秒内无人确认·已通知 ${d.accounts.length > 0 ? d.accounts.join('、') : '片区'}】${base.zh}`,
+        en: `[ESCALATED: no acknowledgement within ${seconds(d.timeoutMs)} s, sent to ${to}] ${base.en}`,
+      };
+    }
+    case 'acknowledged': {
+      const by = actorLabel(site, d.by);
+      return {
+        zh: `【已确认·${by.zh}·${seconds(d.ackMs)}秒】${base.zh}`,
+        en: `[ACKNOWLEDGED by ${by.en} after ${seconds(d.ackMs)} s] ${base.en}`,
+      };
+    }
+    case 'resolved': {
+      const by = actorLabel(site, d.by);
+      return { zh: `【已解除·${by.zh}】${base.zh}`, en: `[RESOLVED by ${by.en}] ${base.en}` };
+    }
+  }
+}
+
+/** The raise text back from a decorated one (used when rebuilding from a later record). */
+export function baseOf(t: Texts, state: AlertState): Texts {
+  if (state === 'raised') return t;
+  return { zh: t.zh.replace(/^【[^】]*】/, ''), en: t.en.replace(/^\[[^\]]*\] /, '') };
+}

@@ -1,0 +1,156 @@
+/**
+ * The alert engine's state: every open alert, and resolved ones for a
+ * bounded time. Changed only through set() (live transitions) and
+ * applyRecord() (the engine's own `alert` journal records, live and at
+ * replay), so the live state and the rebuilt state are the same thing.
+ */
+import type { JournalBody } from '../../journal/types.js';
+import type { AlertPayload, AlertState } from '../../model/alert.js';
+import { baseOf, type Texts } from './messages.js';
+
+export type AlertRecordBody = Extract<JournalBody, { type: 'alert' }>;
+
+export interface StoredAlert {
+  payload: AlertPayload;
+  key: string;
+  targets: string[];
+  /** When it escalates unless acknowledged first; null when it never will (any more). */
+  escalateAt: number | null;
+  /** The raise text, decorated again on each state change. */
+  base: Texts;
+}
+
+interface SnapshotV1 {
+  v: 1;
+  counter: number;
+  lastSeq: number;
+  alerts: StoredAlert[];
+}
+
+const RANK: Record<AlertState, number> = { raised: 0, escalated: 1, acknowledged: 2, resolved: 3 };
+
+/** States only move forward; a record older than what we hold is ignored (idempotent replays). */
+export function stateRank(state: AlertState): number {
+  return RANK[state];
+}
+
+export function idNumber(id: string): number {
+  const m = /^A-(\d+)$/.exec(id);
+  return m?.[1] ? Number(m[1]) : 0;
+}
+
+export class AlertStore {
+  /** id → alert, in raise order. */
+  private readonly alerts = new Map<string, StoredAlert>();
+  /** dedupe key → id of the open alert holding it. */
+  private readonly openByKey = new Map<string, string>();
+  /** id → resolution time (epoch ms), in resolution order, for pruning. */
+  private readonly resolvedAt = new Map<string, number>();
+  private counter = 0;
+  /** Highest journal seq seen: ids are allocated above it, so they stay unique across restarts. */
+  private lastSeq = 0;
+
+  constructor(
+    private readonly retentionMs: number,
+    private readonly maxResolved: number,
+  ) {}
+
+  seen(seq: number): void {
+    if (seq > this.lastSeq) this.lastSeq = seq;
+  }
+
+  nextId(): string {
+    this.counter = Math.max(this.counter, this.lastSeq) + 1;
+    return `A-${this.counter}`;
+  }
+
+  get(id: string): StoredAlert | undefined {
+    return this.alerts.get(id);
+  }
+
+  openWithKey(key: string): StoredAlert | undefined {
+    const id = this.openByKey.get(key);
+    return id === undefined ? undefined : this.alerts.get(id);
+  }
+
+  *open(): IterableIterator<StoredAlert> {
+    for (const id of this.openByKey.values()) {
+      const a = this.alerts.get(id);
+      if (a) yield a;
+    }
+  }
+
+  all(): IterableIterator<StoredAlert> {
+    return this.alerts.values();
+  }
+
+  set(a: StoredAlert): void {
+    const id = a.payload.id;
+    this.alerts.set(id, a);
+    this.counter = Math.max(this.counter, idNumber(id));
+    if (a.payload.state === 'resolved') {
+      if (this.openByKey.get(a.key) === id) this.openByKey.delete(a.key);
+      if (!this.resolvedAt.has(id)) this.resolvedAt.set(id, Date.parse(a.payload.updatedAt));
+    } else {
+      this.openByKey.set(a.key, id);
+    }
+  }
+
+  /** Apply an `alert` record; a no-op when we already hold that state or a later one. */
+  applyRecord(body: AlertRecordBody): void {
+    const existing = this.alerts.get(body.alert.id);
+    if (existing && stateRank(body.alert.state) < stateRank(existing.payload.state)) return;
+    const texts = { zh: body.alert.messageZh ?? body.alert.message, en: body.alert.messageEn ?? '' };
+    this.set({
+      payload: { ...body.alert },
+      key: body.key,
+      targets: [...body.targets],
+      escalateAt: body.escalateAt,
+      base: existing?.base ?? baseOf(texts, body.alert.state),
+    });
+  }
+
+  /** Forget resolved alerts past the retention, and the oldest beyond maxResolved. */
+  prune(now: number): void {
+    for (const [id, at] of this.resolvedAt) {
+      if (at + this.retentionMs > now && this.resolvedAt.size <= this.maxResolved) break;
+      this.resolvedAt.delete(id);
+      this.alerts.delete(id);
+    }
+  }
+
+  snapshot(): SnapshotV1 {
+    return { v: 1, counter: this.counter, lastSeq: this.lastSeq, alerts: [...this.alerts.values()] };
+  }
+
+  restore(snapshot: unknown): void {
+    if (!isSnapshotV1(snapshot)) throw new Error('alerts: unreadable snapshot');
+    this.alerts.clear();
+    this.openByKey.clear();
+    this.resolvedAt.clear();
+    this.counter = snapshot.counter;
+    this.lastSeq = snapshot.lastSeq;
+    for (const a of snapshot.alerts) this.set(a);
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isSnapshotV1(s: unknown): s is SnapshotV1 {
+  if (!isObject(s) || s.v !== 1 || typeof s.counter !== 'number' || typeof s.lastSeq !== 'number')
+    return false;
+  if (!Array.isArray(s.alerts)) return false;
+  return s.alerts.every(
+    (a: unknown) =>
+      isObject(a) &&
+      isObject(a.payload) &&
+      typeof a.payload.id === 'string' &&
+      typeof a.payload.state === 'string' &&
+      typeof a.key === 'string' &&
+      Array.isArray(a.targets) &&
+      (a.escalateAt === null || typeof a.escalateAt === 'number') &&
+      isObject(a.base),
+  );
+}

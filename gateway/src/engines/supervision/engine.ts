@@ -1,0 +1,213 @@
+/**
+ * Device supervision (site-config.md; Contact ID 147/381 practice): every
+ * device's last sign of life, battery, signal and tamper, and `device_offline`
+ * raises when a device with a `heartbeat:` interval is silent for two
+ * intervals, or when its `status` goes `offline` (its MQTT will).
+ *
+ * Silence is counted from the later of the device's last event and the
+ * gateway's start (`startedAt`): a device never heard since start gets two
+ * intervals from start, and the gateway's own downtime never counts as the
+ * device's silence. Any event from the device (except the `offline` will)
+ * brings it back online and re-arms supervision; the open alert itself is
+ * resolved by a person.
+ *
+ * At replay the engine rebuilds from events and from the alert engine's
+ * `device_offline` records (which tell that a silence was already raised).
+ */
+import type { Site } from '../../config/site.js';
+import type { JournalEntry } from '../../journal/types.js';
+import type { DeviceKind } from '../../config/schema.js';
+import type { DeviceEvent } from '../../model/event.js';
+import { offlineSilentText, offlineWillText } from '../alerts/messages.js';
+import type { Effect, Engine } from '../engine.js';
+
+export interface SupervisionOptions {
+  /** The gateway's start time, epoch ms; silence of never-heard devices counts from here. */
+  startedAt?: number;
+}
+
+export interface DeviceHealth {
+  id: string;
+  kind: DeviceKind;
+  unit: string;
+  zone: string;
+  /** Heard since the gateway knows it, and not offline (will, or two heartbeats missed). */
+  online: boolean;
+  /** Last sign of life (gateway receive time), epoch ms; null when never heard. */
+  lastSeen: number | null;
+  battery: number | null;
+  rssi: number | null;
+  tamper: boolean | null;
+  /** Configured heartbeat interval, ms; null when the device is not supervised. */
+  heartbeatMs: number | null;
+  /** Last heartbeat received, epoch ms (extension). */
+  lastHeartbeat: number | null;
+}
+
+interface DeviceState {
+  lastSeen: number | null;
+  lastHeartbeat: number | null;
+  battery: number | null;
+  rssi: number | null;
+  tamper: boolean | null;
+  /** Offline decided (will or silence) and device_offline raised for this spell. */
+  offline: boolean;
+}
+
+interface SnapshotV1 {
+  v: 1;
+  devices: Record<string, DeviceState>;
+}
+
+const fresh = (): DeviceState => ({
+  lastSeen: null,
+  lastHeartbeat: null,
+  battery: null,
+  rssi: null,
+  tamper: null,
+  offline: false,
+});
+
+export class SupervisionEngine implements Engine {
+  readonly name = 'supervision';
+  private readonly state = new Map<string, DeviceState>();
+  private startedAt: number | null;
+
+  constructor(
+    private readonly site: Site,
+    opts: SupervisionOptions = {},
+  ) {
+    this.startedAt = opts.startedAt ?? null;
+    for (const d of site.config.devices) this.state.set(d.id, fresh());
+  }
+
+  handle(entry: JournalEntry, now: number, replay: boolean): Effect[] {
+    if (!replay && this.startedAt === null) this.startedAt = now;
+    const body = entry.body;
+    if (body.type === 'event') return this.onEvent(body.event, replay);
+    if (body.type === 'alert' && body.alert.kind === 'device_offline' && body.alert.state === 'raised') {
+      // a silence raised before a restart (or by the live path): do not raise it again
+      const s = body.alert.device ? this.state.get(body.alert.device) : undefined;
+      if (s && body.key === `offline:${body.alert.device}`) s.offline = true;
+    }
+    return [];
+  }
+
+  tick(now: number): Effect[] {
+    if (this.startedAt === null) this.startedAt = now;
+    const out: Effect[] = [];
+    for (const [id, s] of this.state) {
+      const since = this.silenceSince(s);
+      const hb = this.site.heartbeatMs(id);
+      if (s.offline || hb === null || since === null || now < since + 2 * hb) continue;
+      s.offline = true;
+      out.push(this.offlineRaise(id, 'silence', now - since));
+    }
+    return out;
+  }
+
+  nextWakeAt(): number | null {
+    let next: number | null = null;
+    for (const [id, s] of this.state) {
+      const hb = this.site.heartbeatMs(id);
+      const since = this.silenceSince(s);
+      if (s.offline || hb === null || since === null) continue;
+      const due = since + 2 * hb;
+      if (next === null || due < next) next = due;
+    }
+    return next;
+  }
+
+  snapshot(): unknown {
+    const devices: Record<string, DeviceState> = {};
+    for (const [id, s] of this.state) devices[id] = { ...s };
+    return { v: 1, devices } satisfies SnapshotV1;
+  }
+
+  restore(snapshot: unknown): void {
+    if (!isSnapshotV1(snapshot)) throw new Error('supervision: unreadable snapshot');
+    for (const [id, s] of Object.entries(snapshot.devices)) {
+      // devices removed from the config since are dropped
+      if (this.state.has(id)) this.state.set(id, { ...fresh(), ...s });
+    }
+  }
+
+  devices(filter: { unit?: string; zone?: string } = {}): DeviceHealth[] {
+    const out: DeviceHealth[] = [];
+    for (const d of this.site.config.devices) {
+      const zone = this.site.units.get(d.unit)?.zone ?? '';
+      if (filter.unit !== undefined && d.unit !== filter.unit) continue;
+      if (filter.zone !== undefined && zone !== filter.zone) continue;
+      const s = this.state.get(d.id) ?? fresh();
+      out.push({
+        id: d.id,
+        kind: d.kind,
+        unit: d.unit,
+        zone,
+        online: s.lastSeen !== null && !s.offline,
+        lastSeen: s.lastSeen,
+        battery: s.battery,
+        rssi: s.rssi,
+        tamper: s.tamper,
+        heartbeatMs: this.site.heartbeatMs(d.id),
+        lastHeartbeat: s.lastHeartbeat,
+      });
+    }
+    return out;
+  }
+
+  /** Silence is counted from the later of the last sign of life and the gateway's start. */
+  private silenceSince(s: DeviceState): number | null {
+    if (this.startedAt === null) return s.lastSeen;
+    return s.lastSeen === null ? this.startedAt : Math.max(s.lastSeen, this.startedAt);
+  }
+
+  private onEvent(ev: DeviceEvent, replay: boolean): Effect[] {
+    const s = this.state.get(ev.device);
+    if (!s) return [];
+    if (ev.kind === 'status' && ev.status === 'offline') {
+      if (s.offline) return [];
+      s.offline = true;
+      return replay ? [] : [this.offlineRaise(ev.device, 'will', 0)];
+    }
+    // any other event is a sign of life: back online, supervision re-armed
+    s.lastSeen = s.lastSeen === null ? ev.receivedAt : Math.max(s.lastSeen, ev.receivedAt);
+    s.offline = false;
+    if (ev.kind === 'heartbeat') {
+      s.lastHeartbeat = ev.receivedAt;
+      if (ev.battery !== null) s.battery = ev.battery;
+      if (ev.rssi !== null) s.rssi = ev.rssi;
+      if (ev.tamper !== null) s.tamper = ev.tamper;
+    }
+    return [];
+  }
+
+  private offlineRaise(device: string, why: 'will' | 'silence', silentMs: number): Effect {
+    const d = this.site.devices.get(device);
+    const unit = d?.unit ?? '';
+    const zone = this.site.units.get(unit)?.zone ?? '';
+    const t =
+      why === 'will'
+        ? offlineWillText(this.site, unit, device)
+        : offlineSilentText(this.site, unit, device, silentMs);
+    return {
+      type: 'raise',
+      request: {
+        kind: 'device_offline',
+        severity: 'warning',
+        zone,
+        unit,
+        device,
+        key: `offline:${device}`,
+        messageZh: t.zh,
+        messageEn: t.en,
+      },
+    };
+  }
+}
+
+function isSnapshotV1(s: unknown): s is SnapshotV1 {
+  if (typeof s !== 'object' || s === null) return false;
+  const o = s as Record<string, unknown>;
+  return o.v === 1 && typeof o.devices === 'object' && o.devices !== null && !Array.isArray(o.devices);
+}

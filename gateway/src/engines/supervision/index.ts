@@ -1,0 +1,1 @@
+export { type DeviceHealth, SupervisionEngine, type SupervisionOptions } from './engine.js';
