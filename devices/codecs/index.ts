@@ -1,0 +1,18 @@
+/**
+ * Line driver registry. A new reader = one new file exporting a LineDriver,
+ * one line here, and its name in the site schema's `serial[].driver` enum.
+ */
+import { gplDriver } from './gpl.js';
+import type { LineDriver } from './line.js';
+import { uidLineDriver } from './uid-line.js';
+
+export type LineDriverName = 'gpl' | 'uid-line';
+
+export const lineDrivers: Record<LineDriverName, LineDriver> = {
+  gpl: gplDriver,
+  'uid-line': uidLineDriver,
+};
+
+export { decodeMqttPayload, encodeMqttPayload, MAX_PAYLOAD_BYTES } from './mqtt-json.js';
+export { gplChecksum, gplLine } from './gpl.js';
+export type { LineContext, LineDriver } from './line.js';
