@@ -82,15 +82,24 @@ export class Inbox {
   }
 }
 
+/**
+ * SUBSCRIBE and return the SUBACK codes in order (0/1/2 granted QoS, 128 refused).
+ * mqtt.js turns any refusal into an error carrying the SUBACK packet; we read it from there.
+ */
 export function subscribe(
   client: MqttClient,
   topic: string | string[],
   qos: 0 | 1 = 1,
 ): Promise<{ topic: string; qos: number }[]> {
+  const list = Array.isArray(topic) ? topic : [topic];
   return new Promise((resolve, reject) => {
-    client.subscribe(topic, { qos }, (err, granted) =>
-      err ? reject(err) : resolve((granted ?? []).map((g) => ({ topic: g.topic, qos: g.qos }))),
-    );
+    client.subscribe(list, { qos }, (err, granted) => {
+      if (!err) return resolve((granted ?? []).map((g) => ({ topic: g.topic, qos: g.qos })));
+      const packet = (err as Error & { packet?: { granted?: number[] } }).packet;
+      if (packet?.granted)
+        return resolve(packet.granted.map((code, i) => ({ topic: list[i] ?? '', qos: code })));
+      reject(err);
+    });
   });
 }
 
