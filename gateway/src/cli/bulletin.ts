@@ -1,0 +1,75 @@
+/**
+ * `guardpost bulletin --week 2026-W48 [--zone east] --out DIR`: the weekly
+ * bulletin from the journal file, without a running gateway or InfluxDB.
+ * Writes index.html, bulletin.json and one CSV per table. Returns the exit code.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { computeBulletin } from '../bulletin/compute.js';
+import { loadBulletinEntries } from '../bulletin/load.js';
+import { renderBulletinCsv } from '../bulletin/render-csv.js';
+import { renderBulletinHtml } from '../bulletin/render-html.js';
+import { parseWeek } from '../bulletin/week.js';
+import { formatProblem, loadSite } from '../config/load.js';
+import { Journal } from '../journal/journal.js';
+
+export interface BulletinCliOptions {
+  configPath: string;
+  dataDir: string;
+  week: string;
+  zone?: string;
+  out: string;
+  /** Where messages go (default: process stdout/stderr). */
+  print?: (line: string) => void;
+  printError?: (line: string) => void;
+}
+
+export async function runBulletin(opts: BulletinCliOptions): Promise<number> {
+  const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const printError = opts.printError ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const loaded = loadSite(opts.configPath);
+  if (!loaded.ok) {
+    for (const p of loaded.problems) printError(formatProblem(p));
+    return 1;
+  }
+  const { site } = loaded;
+  try {
+    parseWeek(opts.week, site.timezone);
+  } catch (err) {
+    printError(err instanceof Error ? err.message : String(err));
+    return 2;
+  }
+  if (opts.zone !== undefined && !site.zones.has(opts.zone)) {
+    printError(`unknown zone "${opts.zone}" (zones: ${[...site.zones.keys()].join(', ')})`);
+    return 2;
+  }
+  const path = join(opts.dataDir, 'journal.sqlite');
+  if (!existsSync(path)) {
+    printError(`no journal at ${path} (is --data-dir the gateway's data directory?)`);
+    return 1;
+  }
+  const journal = new Journal({ path });
+  try {
+    const entries = loadBulletinEntries(journal, opts.week, site.timezone);
+    const bulletin = computeBulletin({
+      site,
+      entries,
+      week: opts.week,
+      ...(opts.zone ? { zone: opts.zone } : {}),
+      now: Date.now(),
+    });
+    mkdirSync(opts.out, { recursive: true });
+    writeFileSync(join(opts.out, 'index.html'), renderBulletinHtml(bulletin));
+    writeFileSync(join(opts.out, 'bulletin.json'), `${JSON.stringify(bulletin, null, 2)}\n`);
+    const tables = renderBulletinCsv(bulletin);
+    for (const [name, text] of Object.entries(tables)) writeFileSync(join(opts.out, `${name}.csv`), text);
+    print(
+      `bulletin ${bulletin.week}${opts.zone ? ` zone ${opts.zone}` : ''}: ${entries.length} journal entries, ` +
+        `${bulletin.preventable.total.thisWeek} alerts, ${bulletin.patrol.toursCompleted} tours, ` +
+        `${bulletin.rollcalls.calls} roll calls, ${bulletin.suggestions.length} suggestions → ${opts.out}`,
+    );
+    return 0;
+  } finally {
+    journal.close();
+  }
+}
