@@ -22,7 +22,7 @@ export function isId(s: unknown): s is string {
 
 /** Upper case hex without separators, or null. Bounded before the regex work. */
 export function uidOrNull(raw: string): string | null {
-  if (raw.length > 64) return null;
+  if (raw.length > 256) return null;
   return normaliseUidOrNull(raw);
 }
 
