@@ -91,6 +91,11 @@ export class AlertStore {
     if (a.payload.state === 'resolved') {
       if (this.openByKey.get(a.key) === id) this.openByKey.delete(a.key);
       if (!this.resolvedAt.has(id)) this.resolvedAt.set(id, Date.parse(a.payload.updatedAt));
+      for (const oldest of this.resolvedAt.keys()) {
+        if (this.resolvedAt.size <= this.maxResolved) break;
+        this.resolvedAt.delete(oldest);
+        this.alerts.delete(oldest);
+      }
     } else {
       this.openByKey.set(a.key, id);
     }
@@ -110,10 +115,10 @@ export class AlertStore {
     });
   }
 
-  /** Forget resolved alerts past the retention, and the oldest beyond maxResolved. */
+  /** Forget resolved alerts past the retention (the count is capped in set()). */
   prune(now: number): void {
     for (const [id, at] of this.resolvedAt) {
-      if (at + this.retentionMs > now && this.resolvedAt.size <= this.maxResolved) break;
+      if (at + this.retentionMs > now) break;
       this.resolvedAt.delete(id);
       this.alerts.delete(id);
     }
