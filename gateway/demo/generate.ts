@@ -362,7 +362,7 @@ export function generateDemoSite(hashValue: string): string {
   line('checkpoints:');
   for (const u of units) {
     const names = CHECKPOINT_NAMES[u.kind];
-    u.checkpoints.forEach((id, i) =>
+    u.checkpoints.forEach((id, i) => {
       line(
         `  - ${flow([
           ['id', id],
@@ -370,8 +370,8 @@ export function generateDemoSite(hashValue: string): string {
           ['tag', uid(() => hex(4))],
           ['name', names[i] ?? `巡更点${i + 1}`],
         ])}`,
-      ),
-    );
+      );
+    });
   }
   line();
   line("# Per zone: the daily joint patrol (one guard from every unit, through each unit's main gate)");

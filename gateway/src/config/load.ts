@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Document, isNode, LineCounter, parseDocument, type YAMLError } from 'yaml';
-import { type Problem, splitPath } from './problem.js';
 import { schemaIssueProblems } from './issues.js';
+import { type Problem, splitPath } from './problem.js';
 import { siteConfigSchema } from './schema.js';
 import { Site } from './site.js';
 import { validateSite } from './validate.js';
@@ -26,7 +26,15 @@ export function parseSite(yamlText: string, source: string): LoadResult {
     return { path: `${source}:${line}:${col}`, message: yamlMessage(e, yamlText), line };
   };
   const warnings = doc.warnings.map(yamlProblem);
-  if (doc.errors.length > 0) return { ok: false, problems: doc.errors.map(yamlProblem), warnings };
+  if (doc.errors.length > 0) {
+    // In file order, one per line: later errors on a line are usually the parser recovering from the first.
+    const byLine = new Map<number, Problem>();
+    for (const e of [...doc.errors].sort((a, b) => a.pos[0] - b.pos[0])) {
+      const p = yamlProblem(e);
+      if (p.line !== undefined && !byLine.has(p.line)) byLine.set(p.line, p);
+    }
+    return { ok: false, problems: [...byLine.values()], warnings };
+  }
 
   let raw: unknown;
   try {

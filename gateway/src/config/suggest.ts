@@ -10,15 +10,18 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
   const w = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
+  let tie = false;
   for (const c of candidates) {
     if (c === word) continue;
     const d = distance(w, c.toLowerCase());
     if (d < bestDistance) {
       best = c;
       bestDistance = d;
-    }
+      tie = false;
+    } else if (d === bestDistance && c !== best) tie = true;
   }
-  if (best === undefined) return undefined;
+  // "U09" is as close to U01 as to U02: a guess would mislead, so offer nothing.
+  if (best === undefined || tie) return undefined;
   // Two edits (a transposition) always count for short ids; longer ones get a third of their length.
   const limit = Math.max(2, Math.floor(Math.max(word.length, best.length) / 3));
   return bestDistance <= limit && bestDistance < Math.min(word.length, best.length) ? best : undefined;

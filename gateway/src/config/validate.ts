@@ -196,7 +196,13 @@ export function validateSite(raw: unknown): Findings {
       }
       const cpUnit = str(cp.e.unit);
       const cpZone = cpUnit === undefined ? undefined : zoneOfUnit(cpUnit);
-      if (zone !== undefined && zoneById.has(zone) && cpZone !== undefined && cpZone !== zone)
+      if (
+        zone !== undefined &&
+        zoneById.has(zone) &&
+        cpZone !== undefined &&
+        zoneById.has(cpZone) &&
+        cpZone !== zone
+      )
         warnings.push({
           path: p,
           message: `checkpoint "${v}" belongs to unit "${cpUnit}" in zone "${cpZone}", not "${zone}"`,
