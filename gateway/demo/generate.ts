@@ -11,7 +11,7 @@
  *   guards       G001..G207, in unit order
  *   checkpoints  CP-<zone letter>-<unit no><seq>, e.g. CP-E-0301 (unit U03, first checkpoint)
  *   devices      <unit>-PANIC-1, <unit>-RC-1, <unit>-READER-1 (at the unit's first checkpoint),
- *                <lead unit>-WAND-1 (handheld wand of the zone's joint patrol)
+ *                <lead unit>-WAND-1 (the joint patrol's handheld wand, carried by the lead unit's first guard)
  *   consoles     <unit>-duty
  *   routes       <zone>-joint (daily joint patrol), <zone>-night (night flag patrol)
  *
@@ -241,6 +241,7 @@ export function generateDemoSite(hashValue: string): string {
     }
   };
   const usedNames = new Set<string>(['李大爷']);
+  const firstGuardOf = new Map<string, string>();
 
   const out: string[] = [];
   const line = (t = '') => out.push(t);
@@ -339,6 +340,8 @@ export function generateDemoSite(hashValue: string): string {
     line(`  # ${u.id} ${u.name}`);
     for (let i = 0; i < u.guards; i++) {
       guardNo += 1;
+      const guardId = `G${String(guardNo).padStart(3, '0')}`;
+      if (i === 0) firstGuardOf.set(u.id, guardId);
       let name: string;
       if (u.id === 'U02' && i === 0)
         name = '李大爷'; // 新城名苑's guard from the report
@@ -349,7 +352,7 @@ export function generateDemoSite(hashValue: string): string {
       const card = uid(() => `04${hex(6)}`);
       line(
         `  - ${flow([
-          ['id', `G${String(guardNo).padStart(3, '0')}`],
+          ['id', guardId],
           ['name', name],
           ['unit', u.id],
           ['card', card],
@@ -397,7 +400,8 @@ export function generateDemoSite(hashValue: string): string {
   }
   line();
   line('# Per unit: a panic button in the duty room, a roll-call terminal and a fixed reader at the');
-  line("# unit's first checkpoint; each zone's lead unit also carries the joint patrol's handheld wand.");
+  line("# unit's first checkpoint; each zone's lead unit also has the joint patrol's handheld wand,");
+  line("# carried by its first guard (guard:), so the wand's taps count as that guard's.");
   line('devices:');
   for (const u of units) {
     line(
@@ -432,6 +436,7 @@ export function generateDemoSite(hashValue: string): string {
           ['id', `${u.id}-WAND-1`],
           ['kind', 'reader'],
           ['unit', u.id],
+          ['guard', firstGuardOf.get(u.id)],
           ['password_hash', hash()],
         ])}`,
       );

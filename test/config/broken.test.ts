@@ -221,6 +221,23 @@ const cases: Case[] = [
     warnings: ['devices[1].checkpoint: checkpoint "CP1" belongs to unit "U01", not the device\'s unit "U02"'],
   },
   {
+    name: 'a handheld wand carried by an unknown guard',
+    yaml: mutate([
+      '{ id: U02-READER-1, kind: reader, unit: U02, checkpoint: CP2,',
+      '{ id: U02-READER-1, kind: reader, unit: U02, guard: G3,',
+    ]),
+    problems: ['devices[1].guard: no guard "G3"'],
+  },
+  {
+    name: 'a panic button "carried" by a guard is a warning',
+    yaml: mutate([
+      'kind: panic, unit: U01, heartbeat: 60s,',
+      'kind: panic, unit: U01, guard: G1, heartbeat: 60s,',
+    ]),
+    problems: [],
+    warnings: ['devices[0].guard: only a handheld reader is carried by a guard; this is a panic device'],
+  },
+  {
     name: 'misspelt unit kind, with did-you-mean',
     yaml: mutate(['kind: school', 'kind: shcool']),
     problems: [

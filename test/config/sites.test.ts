@@ -68,7 +68,10 @@ describe('the demo site', () => {
       expect(z.ackTimeout).toBe('30s');
       expect(z.escalation).toEqual(['police-yanghe', 'patrol-brigade']);
       expect(z.lead && site.units.get(z.lead)?.zone).toBe(z.id);
-      expect(site.devices.get(`${z.lead}-WAND-1`)?.kind).toBe('reader');
+      const wand = site.devices.get(`${z.lead}-WAND-1`);
+      expect(wand?.kind).toBe('reader');
+      expect(wand?.checkpoint).toBeUndefined();
+      expect(wand?.guard && site.guards.get(wand.guard)?.unit).toBe(z.lead);
     }
     expect([...site.config.operators.map((o) => [o.id, o.role])]).toEqual([
       ['police-yanghe', 'admin'],

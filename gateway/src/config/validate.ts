@@ -82,7 +82,7 @@ export function validateSite(raw: unknown): Findings {
 
   const zoneById = index(zones, 'zone', problems);
   const unitById = index(units, 'unit', problems);
-  index(guards, 'guard', problems);
+  const guardById = index(guards, 'guard', problems);
   const checkpointById = index(checkpoints, 'checkpoint', problems);
   index(routes, 'route', problems);
   const deviceById = index(devices, 'device', problems);
@@ -234,6 +234,15 @@ export function validateSite(raw: unknown): Findings {
             message: `checkpoint "${checkpoint}" belongs to unit "${cpUnit}", not the device's unit "${unit}"`,
           });
       }
+    }
+    const guard = str(d.e.guard);
+    if (guard !== undefined) {
+      if (!guardById.has(guard)) unknown(`${d.p}.guard`, 'guard', guard, guardById.keys());
+      else if (d.e.kind !== undefined && d.e.kind !== 'reader')
+        warnings.push({
+          path: `${d.p}.guard`,
+          message: `only a handheld reader is carried by a guard; this is a ${String(d.e.kind)} device`,
+        });
     }
     const id = str(d.e.id);
     checkHash(d, problems);
