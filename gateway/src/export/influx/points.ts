@@ -71,7 +71,11 @@ function point(
   at: number,
 ): IPoint {
   const known: Tags = {};
-  for (const [k, v] of Object.entries(tags)) if (typeof v === 'string' && v !== '') known[k] = v;
+  // sorted tag keys: what InfluxDB recommends for line protocol, and stable lines in quarantine
+  for (const k of Object.keys(tags).sort()) {
+    const v = tags[k];
+    if (typeof v === 'string' && v !== '') known[k] = v;
+  }
   return { measurement, tags: known, fields, timestamp: at };
 }
 
