@@ -11,6 +11,8 @@ export async function runPasswd(
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<number> {
+  // At a terminal, say what is expected (the text is echoed: for a hidden entry use `read -rs`, see docs).
+  if ((input as { isTTY?: boolean }).isTTY) err.write('password (ends at Enter): ');
   const password = await readFirstLine(input);
   if (password === '') {
     err.write('guardpost passwd: empty password refused (type it on the first line of stdin)\n');
