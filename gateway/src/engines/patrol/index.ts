@@ -1,0 +1,1 @@
+export { type JointParticipation, PatrolEngine, type TourView } from './patrol-engine.js';
