@@ -40,7 +40,7 @@ export interface InfluxExportOptions {
   requestTimeoutMs?: number;
   /** How often to look at the journal without a commit notification (default 1000). */
   pollMs?: number;
-  /** How long stop() waits for an in-flight batch (default 5000). */
+  /** How long stop() waits for an in-flight batch (default 3000, inside the gateway's 5 s per extension). */
   stopTimeoutMs?: number;
 }
 
@@ -118,7 +118,7 @@ class InfluxExporter implements InfluxExtension {
     this.backoffMaxMs = options.backoffMaxMs ?? 30_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.pollMs = options.pollMs ?? 1000;
-    this.stopTimeoutMs = options.stopTimeoutMs ?? 5000;
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 3000;
     this.rpName = options.retentionPolicy ?? (options.retention ? 'guardpost' : undefined);
   }
 
