@@ -4,18 +4,32 @@
  */
 import type { Site } from '../config/site.js';
 import type { GatewayQueries } from '../runtime/context.js';
+import { AlertEngine } from './alerts/index.js';
+import { PatrolEngine } from './patrol/index.js';
+import { RollcallEngine } from './rollcall/index.js';
 import type { EngineRunner, EngineSet } from './runner.js';
+import { SupervisionEngine } from './supervision/index.js';
 
-export function createEngineSet(_site: Site, _startedAt: number): EngineSet {
-  return { engines: [], raiser: null };
+export function createEngineSet(site: Site, startedAt: number): EngineSet {
+  const alerts = new AlertEngine(site);
+  return {
+    // Order matters only for readability of logs: every engine sees every entry.
+    engines: [
+      alerts,
+      new SupervisionEngine(site, { startedAt }),
+      new PatrolEngine(site),
+      new RollcallEngine(site),
+    ],
+    raiser: alerts,
+  };
 }
 
-export function makeQueries(_runner: EngineRunner): GatewayQueries {
+export function makeQueries(runner: EngineRunner): GatewayQueries {
   return {
-    alerts: () => [],
-    rollcall: () => null,
-    rollcalls: () => [],
-    tours: () => [],
-    devices: () => [],
+    alerts: (filter) => runner.engine<AlertEngine>('alerts')?.list(filter) ?? [],
+    rollcall: (call) => runner.engine<RollcallEngine>('rollcall')?.get(call) ?? null,
+    rollcalls: () => runner.engine<RollcallEngine>('rollcall')?.list() ?? [],
+    tours: (filter) => runner.engine<PatrolEngine>('patrol')?.tours(filter) ?? [],
+    devices: (filter) => runner.engine<SupervisionEngine>('supervision')?.devices(filter) ?? [],
   };
 }
