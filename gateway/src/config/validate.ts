@@ -336,7 +336,8 @@ function checkGatewayPorts(raw: Rec, problems: Problem[]): void {
     if (name === 'nodered' && cfg.enabled === false) continue;
     const port = typeof cfg.port === 'number' ? cfg.port : DEFAULT_PORTS[name];
     if (port === undefined || port === 0) continue;
-    const key = `${str(cfg.host) ?? ''}:${port}`;
+    // Every listener binds the one address (gateway.mqtt.host / GUARDPOST_HOST): the port alone must differ.
+    const key = String(port);
     const first = used.get(key);
     if (first && isRec(l))
       problems.push({
