@@ -192,6 +192,12 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'a zone without escalation is a warning',
+    yaml: mutate(['{ id: west, name: 西片区, escalation: [police] }', '{ id: west, name: 西片区 }']),
+    problems: [],
+    warnings: ['zones[1].escalation: no operators listed: an alert nobody acknowledges escalates to nobody'],
+  },
+  {
     name: 'a zone lead from another zone, and an unknown one',
     yaml: mutate(
       ['lead: U01 }', 'lead: U03 }'],
@@ -236,6 +242,19 @@ const cases: Case[] = [
     ]),
     problems: [],
     warnings: ['devices[0].guard: only a handheld reader is carried by a guard; this is a panic device'],
+  },
+  {
+    name: 'YAML 1.1 habits: yes for true, a single id for a list, an empty route',
+    yaml: mutate(
+      ['card: "04A1B2C3D4E5F6" }', 'card: "04A1B2C3D4E5F6", licensed: yes }'],
+      ['escalation: [police] }', 'escalation: police }'],
+      ['checkpoints: [CP1, CP2]', 'checkpoints: []'],
+    ),
+    problems: [
+      'zones[1].escalation: must be a list ([a, b] or lines starting with "- "), not the text "police"',
+      'guards[0].licensed: must be true or false, not the text "yes"',
+      'routes[0].checkpoints: must list at least 1 entry',
+    ],
   },
   {
     name: 'misspelt unit kind, with did-you-mean',

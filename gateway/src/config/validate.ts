@@ -109,7 +109,7 @@ export function validateSite(raw: unknown): Findings {
       if (other) problems.push({ path: p, message: `"${v}" is a ${other}, not an operator` });
       else unknown(p, 'operator', v, operatorById.keys());
     }
-    if (!Array.isArray(z.e.escalation) || z.e.escalation.length === 0)
+    if (z.e.escalation === undefined || (Array.isArray(z.e.escalation) && z.e.escalation.length === 0))
       warnings.push({
         path: `${z.p}.escalation`,
         message: 'no operators listed: an alert nobody acknowledges escalates to nobody',
