@@ -5,13 +5,13 @@
  * point InfluxDB refuses, retention, health and metrics.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { JournalBody } from '../../gateway/src/journal/types.js';
 import {
   createInfluxExtension,
   INFLUX_CURSOR,
   type InfluxExportOptions,
   type InfluxExtension,
 } from '../../gateway/src/export/influx/index.js';
+import type { JournalBody } from '../../gateway/src/journal/types.js';
 import { type RunningInfluxd, startInfluxd } from '../support/influxd.js';
 import { makeContext, type TestContext } from './context.js';
 import { alert, heartbeat, panic, rollcallResult, smallSite, status, tap, tour } from './helpers.js';
@@ -365,6 +365,21 @@ describe('InfluxDB export (component, real influxd)', () => {
     expect(ext.health()).toMatchObject({ quarantined: 1, written: 25, backlog: { events: 0 } });
     expect(await tc.registry.metrics()).toMatch(/guardpost_influx_quarantined_total 1/);
     expect(tc.logs.join('\n')).toMatch(/quarantined/);
+  });
+
+  it('re-creates a database dropped under it (404 database not found) and writes the batch', async () => {
+    const db = freshDb();
+    const tc = makeContext(site);
+    const first = tc.append([{ body: panic(T, 'pressed', 1), at: T }]);
+    const ext = await startExporter(tc, { database: db });
+    expect(await ext.drained(first.at(-1)?.seq, 20_000)).toBe(true);
+    await influx.query(`DROP DATABASE "${db}"`);
+    const second = tc.append([{ body: panic(T + 5, 'released', 2), at: T + 5 }]);
+    expect(await ext.drained(second.at(-1)?.seq, 20_000)).toBe(true);
+    expect(await rows(influx, 'SELECT state FROM panic', db)).toEqual([
+      { measurement: 'panic', time: T + 5, state: 'released' },
+    ]);
+    expect(await tc.registry.metrics()).toMatch(/guardpost_influx_write_errors_total\{kind="not_found"\} 1/);
   });
 
   it('starts a fresh cursor at the oldest retained entry and counts entries pruned before export', async () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Journal } from '../../gateway/src/journal/journal.js';
-import type { JournalBody, JournalEntry } from '../../gateway/src/journal/types.js';
-import { classifyWriteError } from '../../gateway/src/export/influx/errors.js';
 import { influxOptionsFromConfig } from '../../gateway/src/export/influx/config.js';
+import { classifyWriteError } from '../../gateway/src/export/influx/errors.js';
 import { influxDuration } from '../../gateway/src/export/influx/exporter.js';
 import { seriesKey, toPoints } from '../../gateway/src/export/influx/points.js';
 import { ExportStore, type PendingPoint } from '../../gateway/src/export/influx/store.js';
+import { Journal } from '../../gateway/src/journal/journal.js';
+import type { JournalBody, JournalEntry } from '../../gateway/src/journal/types.js';
 import { alert, heartbeat, panic, rollcallResult, smallSite, status, tap, tour } from './helpers.js';
 
 const site = smallSite();
@@ -209,6 +209,8 @@ describe('write error classification', () => {
       classifyWriteError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).kind,
     ).toBe('connection');
     expect(classifyWriteError(new Error('Request timed out')).kind).toBe('timeout');
+    expect(classifyWriteError(new Error('No host available')).kind).toBe('connection');
+    expect(classifyWriteError(new Error('error parsing query: unsupported')).kind).toBe('client');
   });
 });
 

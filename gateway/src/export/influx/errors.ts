@@ -116,7 +116,8 @@ export function classifyWriteError(err: unknown): ClassifiedError {
   if (err instanceof Error && err.constructor.name === 'ServiceNotAvailableError') {
     return { kind: 'server', status: null, message: raw };
   }
-  return { kind: 'connection', status: null, message: raw };
+  // e.g. node-influx's ResultError: InfluxDB answered, with an error inside the results
+  return { kind: 'client', status: null, message: raw };
 }
 
 /** Errors after which the server is considered unreachable (health `connected: false`). */

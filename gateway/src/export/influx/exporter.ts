@@ -7,9 +7,9 @@
  * identities (measurement, tags, ms), which InfluxDB overwrites with identical
  * content. docs/influxdb.md explains the reasoning.
  */
-import { type IPoint, InfluxDB, escape } from 'influx';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { InfluxDB, type IPoint, escape as lineEscape } from 'influx';
 import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { parseDuration } from '../../config/schema.js';
 import type { Journal } from '../../journal/journal.js';
 import type { Extension, GatewayContext } from '../../runtime/context.js';
@@ -442,9 +442,10 @@ class InfluxExporter implements InfluxExtension {
     const client = this.client as InfluxDB;
     try {
       const p = client.parsePoint(point, { precision: 'ms', database: this.options.database });
-      let line = escape.measurement(p.measurement ?? '');
-      for (const name of p.tagsNames) line += `,${escape.tag(name)}=${escape.tag(p.tags?.[name] ?? '')}`;
-      line += ` ${p.fieldsPairs.map(([k, v]) => `${escape.tag(k)}=${v}`).join(',')}`;
+      let line = lineEscape.measurement(p.measurement ?? '');
+      for (const name of p.tagsNames)
+        line += `,${lineEscape.tag(name)}=${lineEscape.tag(p.tags?.[name] ?? '')}`;
+      line += ` ${p.fieldsPairs.map(([k, v]) => `${lineEscape.tag(k)}=${v}`).join(',')}`;
       if (p.castedTimestamp !== undefined) line += ` ${p.castedTimestamp}`;
       return line;
     } catch {
