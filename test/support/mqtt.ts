@@ -6,6 +6,8 @@ export function connectAs(
   username: string,
   password = 'secret',
   opts: IClientOptions = {},
+  /** Called with the client before CONNECT goes out: attach listeners here to catch queued messages. */
+  onCreate?: (client: MqttClient) => void,
 ): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
@@ -16,6 +18,7 @@ export function connectAs(
       connectTimeout: 10_000,
       ...opts,
     });
+    onCreate?.(client);
     const onError = (err: Error): void => {
       client.end(true);
       reject(err);
@@ -120,4 +123,18 @@ export function end(...clients: (MqttClient | undefined)[]): Promise<void> {
   return Promise.all(
     clients.map((c) => (c ? new Promise<void>((r) => c.end(true, {}, () => r())) : Promise.resolve())),
   ).then(() => undefined);
+}
+
+/** Connect with an Inbox attached before the CONNACK, so messages queued for a persistent session are not missed. */
+export async function connectWithInbox(
+  port: number,
+  username: string,
+  password = 'secret',
+  opts: IClientOptions = {},
+): Promise<{ client: MqttClient; inbox: Inbox }> {
+  let inbox: Inbox | undefined;
+  const client = await connectAs(port, username, password, opts, (c) => {
+    inbox = new Inbox(c);
+  });
+  return { client, inbox: inbox as Inbox };
 }
