@@ -275,6 +275,19 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'YAML anchors and merge keys are fine (the demo uses an anchor for its shared hash)',
+    yaml: mutate([
+      '  - { id: U02, name: 乙小区, zone: east, kind: residential }\n',
+      '  - &res { id: U02, name: 乙小区, zone: east, kind: residential }\n  - { <<: *res, id: U04, name: 丁小区 }\n',
+    ]),
+    problems: [],
+  },
+  {
+    name: 'a file that is not a mapping',
+    yaml: 'just some words\n',
+    problems: ['bad.yaml: must be a mapping (key: value), not the text "just some words"'],
+  },
+  {
     name: 'an empty file',
     yaml: '# nothing yet\n',
     problems: ['bad.yaml: the file is empty'],

@@ -20,7 +20,12 @@ export type LoadResult =
 /** Parse and validate a site config held in memory; `source` names it in messages (usually the file path). */
 export function parseSite(yamlText: string, source: string): LoadResult {
   const lines = new LineCounter();
-  const doc = parseDocument(yamlText, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(yamlText, {
+    lineCounter: lines,
+    uniqueKeys: true,
+    prettyErrors: false,
+    merge: true,
+  });
   const yamlProblem = (e: YAMLError): Problem => {
     const { line, col } = lines.linePos(e.pos[0]);
     return { path: `${source}:${line}:${col}`, message: yamlMessage(e, yamlText), line };
