@@ -1,0 +1,222 @@
+// The duty-room console: sign in, fetch config.json, connect over
+// MQTT-over-WebSocket as that account (persistent session), show alerts and
+// the zone board, resync open alerts on every (re)connect.
+import { AlertDesk } from './alerts.js';
+import { Api, listOf } from './api.js';
+import { ZoneBoard } from './board.js';
+import { $ } from './dom.js';
+import { applyI18n, getLang, setLang, t } from './i18n.js';
+import { audioReady, unlock } from './siren.js';
+
+const SESSION_KEY = 'gp.session';
+let current = null;
+
+function savedSession() {
+  for (const store of [sessionStorage, localStorage]) {
+    try {
+      const s = JSON.parse(store.getItem(SESSION_KEY) ?? 'null');
+      if (s?.user && typeof s.password === 'string') return s;
+    } catch {
+      // ignore a corrupt entry
+    }
+  }
+  return null;
+}
+
+/** One clientId per account and browser, kept across reloads, so the broker keeps our session. */
+function clientIdFor(user) {
+  const key = `gp.clientId.${user}`;
+  let id = localStorage.getItem(key);
+  if (!id) {
+    const rand = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) =>
+      b.toString(16).padStart(2, '0'),
+    ).join('');
+    id = `${user}-web-${rand}`;
+    localStorage.setItem(key, id);
+  }
+  return id;
+}
+
+function setConn(state) {
+  const el = $('#conn');
+  el.dataset.state = state;
+  el.textContent = t(`conn.${state}`);
+  document.body.dataset.conn = state;
+}
+
+function showLogin(error) {
+  $('#login').hidden = false;
+  $('#app').hidden = true;
+  $('#whoami').textContent = '';
+  $('#logout').hidden = true;
+  $('#login-error').textContent = error ?? '';
+}
+
+async function login(user, password, remember) {
+  const api = new Api(user, password);
+  let cfg;
+  try {
+    cfg = await api.get('config.json');
+  } catch (err) {
+    showLogin(err.status === 401 ? t('login.failed') : t('login.network', { msg: err.message }));
+    return;
+  }
+  const store = remember ? localStorage : sessionStorage;
+  store.setItem(SESSION_KEY, JSON.stringify({ user, password }));
+  start(cfg, api, user, password);
+}
+
+function start(cfg, api, user, password) {
+  $('#login').hidden = true;
+  $('#app').hidden = false;
+  $('#logout').hidden = false;
+  const acc = cfg.account;
+  const unit = acc.unit ? cfg.site.units.find((u) => u.id === acc.unit) : null;
+  $('#whoami').textContent = unit ? `${acc.id} · ${unit.id} ${unit.name}` : `${acc.id} (${acc.role})`;
+  $('#site-name').textContent = cfg.site.name;
+  document.body.dataset.account = acc.id;
+  document.body.dataset.tz = cfg.site.timezone;
+
+  let client = null;
+  const publish = (topic, payload) =>
+    new Promise((resolve, reject) => {
+      if (!client) return reject(new Error('not connected'));
+      client.publish(topic, JSON.stringify(payload), { qos: 1 }, (err) => (err ? reject(err) : resolve()));
+    });
+  const desk = new AlertDesk({ cfg, publish, onChange: () => board?.render() });
+  const board = new ZoneBoard({ cfg, api, desk });
+  desk.render();
+  board.start();
+
+  const resync = async () => {
+    const requestedAt = Date.now();
+    const q = acc.unit ? `?state=open&unit=${encodeURIComponent(acc.unit)}` : '?state=open';
+    try {
+      desk.resync(listOf(await api.get(`/api/alerts${q}`), 'alerts'), requestedAt);
+    } catch {
+      // the live MQTT session still delivers; try again on the next connect
+    }
+  };
+
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const url = `${scheme}://${location.hostname}:${cfg.wsPort}${cfg.wsPath}`;
+  setConn('connecting');
+  client = window.mqtt.connect(url, {
+    username: user,
+    password,
+    clientId: clientIdFor(user),
+    clean: false,
+    protocolVersion: 4,
+    keepalive: 20,
+    reconnectPeriod: 2000,
+    connectTimeout: 10_000,
+    resubscribe: true,
+  });
+  client.on('connect', () => {
+    setConn('online');
+    client.subscribe(Object.fromEntries(cfg.topics.subscribe.map((topic) => [topic, { qos: 1 }])), () => {
+      resync();
+      board.refresh();
+    });
+  });
+  client.on('reconnect', () => setConn('reconnecting'));
+  client.on('offline', () => setConn('reconnecting'));
+  client.on('close', () => {
+    if (document.body.dataset.conn === 'online') setConn('reconnecting');
+  });
+  client.on('error', (err) => {
+    // CONNACK 4/5: bad credentials or not authorised: stop hammering the broker
+    if (err && (err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135)) {
+      setConn('refused');
+      client.end(true);
+    }
+  });
+  client.on('message', (topic, payload) => {
+    let doc;
+    try {
+      doc = JSON.parse(new TextDecoder().decode(payload));
+    } catch {
+      return;
+    }
+    if (topic.endsWith('/alert')) desk.upsert(doc, 'mqtt');
+    else if (topic.endsWith('/result')) board.onRollcallResult(doc);
+  });
+
+  const ticker = setInterval(() => desk.tick(), 1000);
+  current = {
+    stop() {
+      clearInterval(ticker);
+      board.stop();
+      client?.end(true);
+    },
+    rerender() {
+      desk.render();
+      board.render();
+    },
+  };
+}
+
+function logout() {
+  current?.stop();
+  current = null;
+  sessionStorage.removeItem(SESSION_KEY);
+  localStorage.removeItem(SESSION_KEY);
+  document.body.classList.remove('panic');
+  $('#panic-overlay').hidden = true;
+  showLogin();
+}
+
+function tickClock() {
+  const tz = document.body.dataset.tz || undefined;
+  $('#clock').textContent = new Intl.DateTimeFormat(getLang() === 'zh' ? 'zh-CN' : 'en-GB', {
+    timeZone: tz,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }).format(Date.now());
+}
+
+function init() {
+  setLang(getLang());
+  applyI18n();
+  // Audio may only start after a gesture: the first click or key anywhere unlocks it.
+  const gesture = () => {
+    unlock();
+    $('#audio-hint').hidden = audioReady();
+    if ('Notification' in window && Notification.permission === 'default')
+      Notification.requestPermission().catch(() => {});
+  };
+  document.addEventListener('pointerdown', gesture, { capture: true });
+  document.addEventListener('keydown', gesture, { capture: true });
+  setInterval(() => {
+    $('#audio-hint').hidden = audioReady() || $('#app').hidden;
+  }, 1000);
+
+  $('#lang').addEventListener('click', () => {
+    setLang(getLang() === 'zh' ? 'en' : 'zh');
+    applyI18n();
+    current?.rerender();
+    const conn = document.body.dataset.conn;
+    if (conn) setConn(conn);
+  });
+  $('#logout').addEventListener('click', logout);
+  $('#login-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const user = $('#username').value.trim();
+    const password = $('#password').value;
+    if (user) login(user, password, $('#remember').checked);
+  });
+  setInterval(tickClock, 1000);
+  tickClock();
+
+  const s = savedSession();
+  if (s) {
+    $('#username').value = s.user;
+    login(s.user, s.password, localStorage.getItem(SESSION_KEY) !== null);
+  } else {
+    showLogin();
+  }
+}
+
+init();
