@@ -179,3 +179,59 @@ export function rollcallAnswer(
     guardUnit: guard?.unit ?? null,
   };
 }
+
+export type Action<E extends Engine> = (b: Bench<E>) => unknown;
+
+export interface RunOutcome {
+  journal: JournalBody[];
+  raises: AlertRequest[];
+  out: Outbound[];
+}
+
+function outcome(b: Bench<Engine>): RunOutcome {
+  return { journal: b.journal.map((e) => e.body), raises: [...b.raises], out: [...b.out] };
+}
+
+/** Run the actions on one engine, no restart. */
+export function runStraight<E extends Engine>(site: Site, make: () => E, actions: Action<E>[]): RunOutcome {
+  const b = new Bench(site, make());
+  for (const a of actions) a(b);
+  return outcome(b);
+}
+
+/**
+ * Run the actions with a restart after action `at`:
+ * - 'replay': a fresh engine rebuilt from the whole journal;
+ * - 'snapshot': a fresh engine restored from a snapshot taken right then;
+ * - 'old-snapshot': a snapshot taken after action `snapAt` (< at), plus replay of the entries after it.
+ */
+export function runWithRestart<E extends Engine>(
+  site: Site,
+  make: () => E,
+  actions: Action<E>[],
+  at: number,
+  mode: 'replay' | 'snapshot' | 'old-snapshot',
+  snapAt = 0,
+): RunOutcome {
+  const b = new Bench(site, make());
+  let snap: { state: unknown; seq: number } | null = null;
+  actions.forEach((a, i) => {
+    a(b);
+    if (mode === 'old-snapshot' && i === snapAt) {
+      snap = { state: JSON.parse(JSON.stringify(b.engine.snapshot())), seq: b.journal.length };
+    }
+    if (i !== at) return;
+    const fresh = make();
+    if (mode === 'replay') b.restartInto(fresh);
+    else if (mode === 'snapshot') {
+      fresh.restore(JSON.parse(JSON.stringify(b.engine.snapshot())));
+      b.restartInto(fresh, b.journal.length);
+    } else {
+      const s = snap as { state: unknown; seq: number } | null;
+      if (!s) throw new Error('no snapshot taken');
+      fresh.restore(s.state);
+      b.restartInto(fresh, s.seq);
+    }
+  });
+  return outcome(b);
+}

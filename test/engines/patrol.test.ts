@@ -278,7 +278,7 @@ describe('joint patrol', () => {
         { id: 'U12-READER-1', kind: 'reader', unit: 'U12', checkpoint: 'CP-W-02' },
         { id: 'U12-WAND', kind: 'reader', unit: 'U12' },
       );
-      raw.guards?.push({ id: 'G012', name: '孙保安', unit: 'U12', card: '04A1B2C3D4E512' });
+      raw.guards?.push({ id: 'G012', name: '孙保安', unit: 'U12', card: '04A1B2C3D4E512', licensed: true });
       raw.routes?.push({
         id: 'west-joint',
         zone: 'west',
