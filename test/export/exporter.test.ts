@@ -408,7 +408,20 @@ describe('InfluxDB export (component, real influxd)', () => {
       Array.from({ length: 5 }, (_, i) => ({ body: tap(T + 300 + i, 300 + i), at: T + 300 + i })),
     );
     expect(tc.journal.prune(oldRx + 1).unconsumed).toEqual({ [INFLUX_CURSOR]: 10 });
-    const again = await startExporter(tc, { database: db });
+    // InfluxDB is down: the exporter re-reads the same gap on every retry and counts it once
+    await influx.stop();
+    let again: InfluxExtension;
+    try {
+      again = await startExporter(tc, { database: db });
+      await waitFor(async () => {
+        const m = await tc.registry.getSingleMetricAsString('guardpost_influx_write_errors_total');
+        const n = Number(/kind="connection"\} (\d+)/.exec(m)?.[1] ?? 0);
+        return n >= 3 ? n : null;
+      }, 20_000);
+      expect(again.health().lostToRetention).toBe(c.length);
+    } finally {
+      await influx.start();
+    }
     expect(await again.drained(d.at(-1)?.seq, 20_000)).toBe(true);
     expect(again.health().lostToRetention).toBe(c.length);
     expect(await tc.registry.metrics()).toMatch(/guardpost_influx_lost_to_retention_total 10/);
@@ -417,10 +430,10 @@ describe('InfluxDB export (component, real influxd)', () => {
   });
 });
 
-async function waitFor<T>(probe: () => T | null, timeoutMs: number): Promise<T> {
+async function waitFor<T>(probe: () => T | null | Promise<T | null>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = probe();
+    const v = await probe();
     if (v !== null) return v;
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 25));

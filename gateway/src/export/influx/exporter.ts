@@ -107,6 +107,8 @@ class InfluxExporter implements InfluxExtension {
   private quarantinedCount = 0;
   private lostCount = 0;
   private lastSlotPrune = 0;
+  /** The last retention gap seen ahead of the cursor (a stuck cursor re-reads it on every retry). */
+  private gapNoted: { cursor: number; first: number } | null = null;
   private lastBacklog = { events: 0, oldestAgeMs: 0 };
   private wakeCommitted = false;
   private wakeResolve: (() => void) | null = null;
@@ -196,7 +198,13 @@ class InfluxExporter implements InfluxExtension {
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        if (!this.setupDone) await this.setup();
+        if (!this.setupDone) {
+          const journal = this.journal as Journal;
+          const cursor = journal.getCursor(INFLUX_CURSOR);
+          const oldest = journal.readAfter(cursor, 1)[0];
+          if (oldest) this.checkRetentionGap(cursor, oldest.seq);
+          await this.setup();
+        }
         const full = await this.exportOnce();
         this.failures = 0;
         if (!full && !this.stopping) await this.idle();
@@ -220,8 +228,7 @@ class InfluxExporter implements InfluxExtension {
       this.lastBacklog = { events: 0, oldestAgeMs: 0 };
       return false;
     }
-    const first = entries[0]?.seq ?? cursor + 1;
-    if (first > cursor + 1) this.notePruned(cursor, first, store.hasCursor(INFLUX_CURSOR));
+    this.checkRetentionGap(cursor, entries[0]?.seq ?? cursor + 1);
 
     const site = (this.ctx as GatewayContext).site;
     const pending: PendingPoint[] = [];
@@ -359,6 +366,19 @@ class InfluxExporter implements InfluxExtension {
     // log the first failure of a kind loudly, repeats quietly (an outage retries every few seconds)
     if (!repeated) this.log?.warn(data, 'InfluxDB write failed; retrying from the journal cursor');
     else this.log?.debug(data, 'InfluxDB write failed again');
+  }
+
+  /**
+   * Journal retention may have deleted entries ahead of the cursor. Checked on
+   * every round, also while InfluxDB is unreachable; a stuck cursor re-reads
+   * the same gap on every retry, which is counted once.
+   */
+  private checkRetentionGap(cursor: number, first: number): void {
+    if (first <= cursor + 1) return;
+    const noted = this.gapNoted?.cursor === cursor ? this.gapNoted.first - 1 : cursor;
+    if (first > noted + 1)
+      this.notePruned(noted, first, (this.store as ExportStore).hasCursor(INFLUX_CURSOR));
+    this.gapNoted = { cursor, first };
   }
 
   private notePruned(cursor: number, first: number, hadCursor: boolean): void {
