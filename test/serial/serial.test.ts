@@ -2,7 +2,7 @@
  * The serial extension against real pseudo-terminals (socat): lines in,
  * rejects with reasons, RCSTART out, and unplug/replug at the same path.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
@@ -202,7 +202,7 @@ describe('serial extension on real ptys', () => {
   });
 
   it('a port missing at start is retried until it appears; queued RCSTART is delivered then', async () => {
-    const path = join(dir, 'late-a');
+    const path = join(dir, 'ttyUSB-late');
     const s = await startExtension([{ path, driver: 'gpl', devices: ['U03-SER-RC'] }]);
     await waitFor('first failure', () => s.portState(path)?.lastError);
     expect(s.portState(path)?.state).not.toBe('open');
@@ -211,8 +211,7 @@ describe('serial extension on real ptys', () => {
       true,
     );
     const tty = await pty('late');
-    expect(tty.a).toBe(path);
-    // open the terminal side before the gateway side gets the port, so the queued line is not missed
+    // the terminal listens first (opening a tty flushes its input), then the adapter "appears" at the path
     const terminal = new SerialPort({ path: tty.b, baudRate: 9600, autoOpen: false });
     let received = '';
     terminal.on('data', (d: Buffer) => {
@@ -220,6 +219,7 @@ describe('serial extension on real ptys', () => {
     });
     await new Promise<void>((resolve, reject) => terminal.open((e) => (e ? reject(e) : resolve())));
     cleanups.push(() => new Promise<void>((r) => (terminal.isOpen ? terminal.close(() => r()) : r())));
+    symlinkSync(readlinkSync(tty.a), path);
     await s.waitOpen(path);
     await waitFor('queued RCSTART', () => received.includes('\n'));
     expect(received).toBe(gplLine(`GP,U03-SER-RC,RCSTART,RC-Q,${Math.floor(deadline / 1000)}`));
