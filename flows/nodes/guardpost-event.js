@@ -1,0 +1,31 @@
+'use strict';
+/**
+ * guardpost event: every normalised event the gateway republishes on
+ * gp/v1/events/{kind}/{zone}/{unit}, filtered by kind, zone and unit
+ * (empty or "+" = any). One message per event.
+ */
+const { topics, parsePayload } = require('./lib/topics');
+
+module.exports = function (RED) {
+  function GuardpostEventNode(config) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const gateway = RED.nodes.getNode(config.gateway);
+    if (!gateway) {
+      node.status({ fill: 'red', shape: 'ring', text: 'guardpost.status.no-gateway' });
+      return;
+    }
+    const filter = topics.event(config.kind, config.zone, config.unit);
+    gateway.register(node);
+    const unsubscribe = gateway.subscribe(filter, (topic, payload) => {
+      const [, , , kind, zone, unit] = topic.split('/');
+      node.send({ topic, payload: parsePayload(payload), kind, zone, unit });
+    });
+    node.on('close', (done) => {
+      unsubscribe();
+      gateway.deregister(node);
+      done();
+    });
+  }
+  RED.nodes.registerType('guardpost-event', GuardpostEventNode);
+};

@@ -1,0 +1,172 @@
+/**
+ * The guardpost Node-RED nodes, loaded with node-red-node-test-helper,
+ * against a real gateway (child process, real broker, real engines).
+ */
+import type { MqttClient } from 'mqtt';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningGateway, startGateway } from '../support/gateway.js';
+import { connectAs, end, publish, subscribe } from '../support/mqtt.js';
+import { Collector, gatewayNode, guardpostNodes, helper, sleep } from './red-helper.js';
+
+let gw: RunningGateway;
+const clients: MqttClient[] = [];
+const CREDS = { gw: { password: 'secret' } };
+
+describe.sequential('guardpost nodes against a real gateway', () => {
+  beforeAll(async () => {
+    gw = await startGateway();
+    await helper.startServer();
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await end(...clients.splice(0));
+  });
+  afterAll(async () => {
+    await helper.stopServer();
+    await gw?.stop();
+  });
+
+  const device = async (id: string): Promise<MqttClient> => {
+    const c = await connectAs(gw.mqttPort, id);
+    clients.push(c);
+    return c;
+  };
+  /** Resolves once the config node reports "connected" to the given node. */
+  const connected = (id: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('config node never connected')), 10_000);
+      const n = helper.getNode(id) as unknown as { on(e: string, cb: (call: { args: unknown[] }) => void): void };
+      n.on('call:status', (call) => {
+        const s = call.args[0] as { text?: string } | undefined;
+        if (s?.text === 'guardpost.status.connected') {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+
+  it('guardpost event outputs the events of the filtered kind and zone', async () => {
+    await helper.load(
+      guardpostNodes,
+      [
+        gatewayNode(gw.mqttPort),
+        { id: 'ev', type: 'guardpost-event', gateway: 'gw', kind: 'panic', zone: 'east', unit: '', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ],
+      CREDS,
+    );
+    const out = new Collector(helper.getNode('out'));
+    const ready = connected('ev');
+    await ready;
+    await sleep(300); // SUBACK
+    const west = await device('U11-PANIC-1');
+    const east = await device('U02-PANIC-1');
+    await publish(west, 'gp/v1/dev/U11-PANIC-1/panic', { state: 'pressed', seq: 1 });
+    await publish(east, 'gp/v1/dev/U02-PANIC-1/heartbeat', { battery: 90, seq: 2 });
+    await publish(east, 'gp/v1/dev/U02-PANIC-1/panic', { state: 'pressed', seq: 3 });
+    const msg = await out.waitFor(() => true, 10_000, 'an east panic event');
+    expect(msg.topic).toBe('gp/v1/events/panic/east/U02');
+    expect(msg.kind).toBe('panic');
+    expect(msg.zone).toBe('east');
+    expect(msg.unit).toBe('U02');
+    expect(msg.payload).toMatchObject({ device: 'U02-PANIC-1', state: 'pressed' });
+    await sleep(500);
+    // neither the west panic nor the heartbeat came through
+    expect(out.msgs).toHaveLength(1);
+  });
+
+  it('guardpost alert passes each state change once, filtered, and raises custom alerts', async () => {
+    await helper.load(
+      guardpostNodes,
+      [
+        gatewayNode(gw.mqttPort),
+        { id: 'alert-raised', type: 'guardpost-alert', gateway: 'gw', source: 'both', kinds: 'panic', states: 'raised', zones: '', wires: [['r']] },
+        { id: 'alert-esc', type: 'guardpost-alert', gateway: 'gw', source: 'zones', kinds: '', states: 'escalated', zones: 'east', wires: [['e']] },
+        { id: 'alert-custom', type: 'guardpost-alert', gateway: 'gw', source: 'units', kinds: 'custom', states: '', zones: '', unit: 'U12', severity: 'warning', wires: [['c']] },
+        { id: 'r', type: 'helper' },
+        { id: 'e', type: 'helper' },
+        { id: 'c', type: 'helper' },
+      ],
+      CREDS,
+    );
+    const raised = new Collector(helper.getNode('r'));
+    const escalated = new Collector(helper.getNode('e'));
+    const custom = new Collector(helper.getNode('c'));
+    await connected('alert-raised');
+    await sleep(300);
+    const button = await device('U03-PANIC-1');
+    await publish(button, 'gp/v1/dev/U03-PANIC-1/panic', { state: 'pressed', seq: 10 });
+    const r = await raised.waitFor(() => true, 10_000, 'raised panic');
+    const alert = r.payload as { id: string; unit: string; state: string; kind: string };
+    expect(alert).toMatchObject({ kind: 'panic', state: 'raised', unit: 'U03' });
+    expect(r.topic).toMatch(/^gp\/v1\/unit\/U0[1-4]\/alert$/);
+    // zone east has ackTimeout 2s and nobody acknowledges: escalation on the zone topic
+    const e = await escalated.waitFor((m) => (m.payload as { id: string }).id === alert.id, 10_000, 'escalation');
+    expect(e.topic).toBe('gp/v1/zone/east/alert');
+    expect(e.state).toBe('escalated');
+    // the alert went to four units (U03 and its three neighbours), yet came out once
+    expect(raised.msgs.filter((m) => (m.payload as { id: string }).id === alert.id)).toHaveLength(1);
+    expect(escalated.msgs.filter((m) => (m.payload as { id: string }).id === alert.id)).toHaveLength(1);
+
+    // custom alert: default unit from the node, message and severity from the input
+    helper.getNode('alert-custom').receive({ payload: { message: 'Node-RED 测试 test', severity: 'info' } });
+    const c = await custom.waitFor((m) => m.state === 'raised', 10_000, 'custom alert');
+    expect(c.payload).toMatchObject({ kind: 'custom', unit: 'U12', severity: 'info' });
+    expect(String((c.payload as { message: string }).message)).toContain('Node-RED 测试 test');
+    expect(c.topic).toBe('gp/v1/unit/U12/alert');
+  });
+
+  it('guardpost roll call starts a call and outputs its result when it closes', async () => {
+    await helper.load(
+      guardpostNodes,
+      [
+        gatewayNode(gw.mqttPort),
+        { id: 'rc', type: 'guardpost-rollcall', gateway: 'gw', zone: '', unit: 'U02', window: 120, grace: 30, wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ],
+      CREDS,
+    );
+    const out = new Collector(helper.getNode('out'));
+    await connected('rc');
+    await sleep(300);
+    // the unit's roll-call terminal shows the call and G001 taps his card
+    const terminal = await device('U02-RC-1');
+    await subscribe(terminal, 'gp/v1/dev/U02-RC-1/cmd/#');
+    terminal.on('message', (_topic, payload) => {
+      const cmd = JSON.parse(payload.toString()) as { call: string };
+      void publish(terminal, 'gp/v1/dev/U02-RC-1/rollcall', { call: cmd.call, uid: '04A1B2C3D4E5F6', seq: 1 });
+    });
+    const before = Date.now();
+    helper.getNode('rc').receive({ payload: { window_s: 2 }, marker: 'kept' });
+    const msg = await out.waitFor(() => true, 20_000, 'roll-call result');
+    const result = msg.payload as {
+      call: string;
+      startedAt: string;
+      units: { unit: string; present: { guard: string }[]; absent: { guard: string }[] }[];
+    };
+    expect(msg.marker).toBe('kept');
+    expect(msg.call).toBe(result.call);
+    expect(msg.topic).toBe(`gp/v1/rollcall/${result.call}/result`);
+    expect(Date.parse(result.startedAt)).toBeGreaterThanOrEqual(before - 1000);
+    expect(result.units.map((u) => u.unit)).toEqual(['U02']);
+    const u02 = result.units[0];
+    expect(u02?.present.map((g) => g.guard)).toContain('G001');
+    expect(u02?.absent.map((g) => g.guard).sort()).toEqual(['G002', 'G003']);
+  });
+
+  it('a config node without a password reports it instead of connecting', async () => {
+    const saved = process.env.GUARDPOST_NR_PASSWORD;
+    delete process.env.GUARDPOST_NR_PASSWORD;
+    try {
+      await helper.load(guardpostNodes, [
+        gatewayNode(gw.mqttPort),
+        { id: 'ev', type: 'guardpost-event', gateway: 'gw', kind: '', zone: '', unit: '', wires: [] },
+      ]);
+      const n = helper.getNode('ev') as unknown as { status: { lastCall?: { args: unknown[] } } };
+      await sleep(100);
+      expect((n.status.lastCall?.args[0] as { text?: string }).text).toBe('guardpost.status.no-credentials');
+    } finally {
+      if (saved !== undefined) process.env.GUARDPOST_NR_PASSWORD = saved;
+    }
+  });
+});
