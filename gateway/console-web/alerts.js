@@ -13,12 +13,14 @@ export class AlertDesk {
    * @param {object} o
    * @param {object} o.cfg config.json
    * @param {(topic: string, payload: object) => Promise<void>} o.publish
-   * @param {() => void} o.onChange board refresh hook
+   * @param {() => void} o.onChange re-render hook (the board's tiles)
+   * @param {() => void} o.onNews an alert appeared or changed state live (the board refetches)
    */
-  constructor({ cfg, publish, onChange }) {
+  constructor({ cfg, publish, onChange, onNews }) {
     this.cfg = cfg;
     this.publish = publish;
     this.onChange = onChange;
+    this.onNews = onNews;
     this.open = new Map();
     this.history = [];
     this.receivedAt = new Map();
@@ -37,7 +39,10 @@ export class AlertDesk {
     if (!alert || typeof alert.id !== 'string') return false;
     const prev = this.open.get(alert.id);
     if (prev && toMs(prev.updatedAt) > toMs(alert.updatedAt)) return false; // stale (redelivery)
-    if (source === 'mqtt') this.receivedAt.set(alert.id, Date.now());
+    if (source === 'mqtt') {
+      this.receivedAt.set(alert.id, Date.now());
+      this.onNews?.();
+    }
     if (!OPEN.has(alert.state)) {
       if (prev || !this.history.some((a) => a.id === alert.id)) this.pushHistory(alert);
       this.open.delete(alert.id);

@@ -83,7 +83,12 @@ function start(cfg, api, user, password) {
       if (!client) return reject(new Error('not connected'));
       client.publish(topic, JSON.stringify(payload), { qos: 1 }, (err) => (err ? reject(err) : resolve()));
     });
-  const desk = new AlertDesk({ cfg, publish, onChange: () => board?.render() });
+  const desk = new AlertDesk({
+    cfg,
+    publish,
+    onChange: () => board?.render(),
+    onNews: () => board?.refreshSoon(),
+  });
   const board = new ZoneBoard({ cfg, api, desk });
   desk.render();
   board.start();

@@ -16,7 +16,6 @@ export class ZoneBoard {
     this.devices = [];
     this.tours = [];
     this.rollcall = null;
-    this.rollcallResults = new Map();
     this.zoneAlerts = [];
     this.errors = new Set();
     this.timer = null;
@@ -33,6 +32,13 @@ export class ZoneBoard {
 
   stop() {
     clearInterval(this.timer);
+    clearTimeout(this.soon);
+  }
+
+  /** Refresh shortly (an alert just arrived: tours, roll calls or devices changed). */
+  refreshSoon() {
+    clearTimeout(this.soon);
+    this.soon = setTimeout(() => this.refresh(), 500);
   }
 
   async load(what, fn) {
@@ -77,11 +83,11 @@ export class ZoneBoard {
     this.render();
   }
 
-  /** Retained gp/v1/rollcall/{call}/result messages (operators). */
+  /** Retained gp/v1/rollcall/{call}/result messages (operators): the same view as /api/rollcalls. */
   onRollcallResult(doc) {
-    const results = Array.isArray(doc?.results) ? doc.results : doc?.unit ? [doc] : [];
-    for (const r of results) this.rollcallResults.set(r.unit, { ...r, call: r.call ?? doc.call });
-    if (!this.rollcall && doc) this.rollcall = doc;
+    if (!doc || typeof doc.call !== 'string') return;
+    const known = toMs(this.rollcall?.startedAt) ?? 0;
+    if (!this.rollcall || (toMs(doc.startedAt) ?? 0) >= known) this.rollcall = doc;
     this.render();
   }
 
@@ -103,9 +109,10 @@ export class ZoneBoard {
   overdueUnits() {
     const units = new Set();
     for (const tour of this.tours) {
-      const status = tour.status ?? tour.state;
+      const status = tour.state ?? tour.status;
       const late = Array.isArray(tour.late) && tour.late.length > 0;
-      if (status !== 'missed' && status !== 'late' && !late) continue;
+      const overdue = status === 'open' && (toMs(tour.deadline) ?? Number.POSITIVE_INFINITY) < Date.now();
+      if (status !== 'missed' && status !== 'late' && !late && !overdue) continue;
       const route = this.routes.get(tour.route);
       for (const cp of route?.checkpoints ?? []) {
         const u = this.unitOfCheckpoint.get(cp);
@@ -164,7 +171,7 @@ export class ZoneBoard {
             const expected = Number(tour.expected ?? this.routes.get(tour.route)?.checkpoints.length ?? 0);
             const visited = Array.isArray(tour.visited) ? tour.visited.length : Number(tour.visited ?? 0);
             const pct = expected > 0 ? Math.min(100, Math.round((visited / expected) * 100)) : 0;
-            const status = tour.status ?? tour.state ?? 'in_progress';
+            const status = tour.state ?? tour.status ?? 'open';
             const started = toMs(tour.startedAt);
             return h(
               'div',
@@ -172,7 +179,10 @@ export class ZoneBoard {
               h(
                 'div',
                 { class: 'tour-head' },
-                h('span', { class: 'tour-route', text: this.routes.get(tour.route)?.name ?? tour.route }),
+                h('span', {
+                  class: 'tour-route',
+                  text: tour.routeName ?? this.routes.get(tour.route)?.name ?? tour.route,
+                }),
                 h('span', { class: 'tour-status', text: t(`tour.status.${status}`) }),
                 started ? h('span', { class: 'tour-time', text: fmtTime(started, tz) }) : null,
                 tour.guard ? h('span', { class: 'tour-guard', text: tour.guard }) : null,
@@ -245,25 +255,20 @@ export class ZoneBoard {
 
   renderRollcall() {
     const rc = this.rollcall;
-    const results = new Map(this.rollcallResults);
-    for (const r of Array.isArray(rc?.results) ? rc.results : []) if (r?.unit) results.set(r.unit, r);
-    if (rc?.unit && Array.isArray(rc.present)) results.set(rc.unit, rc);
-    if (!rc && results.size === 0) return h('p', { class: 'empty', text: t('board.noRollcall') });
+    if (!rc) return h('p', { class: 'empty', text: t('board.noRollcall') });
     const scope = this.cfg.account.zone;
-    const rows = [...results.values()].filter(
-      (r) => !scope || (this.cfg.site.units.find((u) => u.id === r.unit)?.zone ?? scope) === scope,
-    );
-    const when = toMs(rc?.deadline ?? rc?.at ?? rc?.startedAt);
+    const rows = (Array.isArray(rc.units) ? rc.units : []).filter((r) => !scope || r.zone === scope);
+    const when = toMs(rc.deadline ?? rc.startedAt);
     return h(
       'div',
-      { class: 'rollcall' },
+      { class: `rollcall rc-${rc.state ?? 'closed'}` },
       h('div', {
         class: 'rc-head',
-        text: `${rc?.call ?? ''} ${when ? fmtTime(when, this.cfg.site.timezone) : ''}`,
+        text: `${rc.call} · ${when ? fmtTime(when, this.cfg.site.timezone) : ''}`,
       }),
       rows.map((r) => {
         const present = countOf(r.present) + countOf(r.late);
-        const absent = Array.isArray(r.absent) ? r.absent : [];
+        const absent = Array.isArray(r.absent) ? r.absent.map(nameOf) : [];
         return h(
           'div',
           { class: `rc-unit${absent.length ? ' rc-absent' : ''}`, dataset: { unit: r.unit } },
@@ -277,6 +282,11 @@ export class ZoneBoard {
       }),
     );
   }
+}
+
+/** A guard in a roll-call view: an object with a name, or a bare id. */
+function nameOf(g) {
+  return typeof g === 'string' ? g : (g?.name ?? g?.guard ?? '?');
 }
 
 function countOf(v) {

@@ -1,0 +1,170 @@
+/**
+ * The duty-room page in real chromium against the real gateway: a console
+ * logs in, a panic pressed on a neighbour's button floods the page red, the
+ * page's acknowledgement reaches another console over MQTT, and the page
+ * rides out a gateway restart without a reload.
+ *
+ * The page is served by the gateway itself when the console extension is
+ * wired in; otherwise by this process (same extension code) with /api
+ * proxied to the gateway, so the page still talks to the real broker and API.
+ */
+import type { MqttClient } from 'mqtt';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSite } from '../../gateway/src/config/load.js';
+import { createConsoleExtension } from '../../gateway/src/console/extension.js';
+import { type RunningGateway, SMALL_SITE, startGateway } from '../support/gateway.js';
+import { connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
+import { ARTIFACTS, type Browser, launchBrowser } from './browser.js';
+import { type Harness, host } from './harness.js';
+
+let gw: RunningGateway;
+let harness: Harness | null = null;
+let origin = '';
+let browser: Browser;
+let page: Page;
+let u03: MqttClient;
+let u03Inbox: Inbox;
+let seq = 500;
+
+type Alert = { id: string; kind: string; state: string; unit: string; ackBy: string | null };
+
+async function press(device: string): Promise<void> {
+  const button = await connectAs(gw.mqttPort, device);
+  await publish(
+    button,
+    `gp/v1/dev/${device}/panic`,
+    { state: 'pressed', seq: ++seq, ts: new Date().toISOString() },
+    1,
+  );
+  await end(button);
+}
+
+beforeAll(async () => {
+  gw = await startGateway();
+  const served = await fetch(gw.url('/console/'))
+    .then((r) => r.status)
+    .catch(() => 0);
+  if (served === 200) {
+    origin = gw.url('');
+  } else {
+    const loaded = loadSite(SMALL_SITE);
+    if (!loaded.ok) throw new Error('small site does not load');
+    harness = await host(createConsoleExtension(), loaded.site, { wsPort: gw.wsPort, apiPort: gw.httpPort });
+    origin = harness.url('');
+  }
+  u03 = await connectAs(gw.mqttPort, 'U03-duty');
+  u03Inbox = new Inbox(u03);
+  await subscribe(u03, 'gp/v1/unit/U03/#');
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await end(u03);
+  await harness?.close();
+  await gw?.stop();
+});
+
+describe('duty-room console in chromium', () => {
+  it('refuses a wrong password and logs a console in, connected over MQTT/WebSocket', async () => {
+    await page.goto(`${origin}/console/`);
+    await page.fill('#username', 'U02-duty');
+    await page.fill('#password', 'wrong');
+    await page.click('#login-btn');
+    await page.waitForSelector('#login-error:has-text("账号或密码错误")', { timeout: 15_000 });
+    await page.fill('#password', 'secret');
+    await page.click('#login-btn');
+    await page.waitForSelector('#conn[data-state="online"]', { timeout: 30_000 });
+    expect(await page.textContent('#whoami')).toContain('U02 新城名苑');
+    // the zone board shows the four east units, this unit marked
+    await page.waitForSelector('.tile[data-unit="U04"]');
+    expect(await page.locator('.tile').count()).toBe(4);
+    expect(await page.locator('.tile-mine').getAttribute('data-unit')).toBe('U02');
+    await page.evaluate(() => {
+      (window as unknown as { __noReload: boolean }).__noReload = true;
+    });
+  }, 90_000);
+
+  it('a neighbour panic floods the page; acknowledging from the page reaches another console', async () => {
+    await press('U01-PANIC-1');
+    const card = page.locator('#alerts article.alert[data-kind="panic"]');
+    await card.first().waitFor({ timeout: 30_000 });
+    await page.waitForSelector('#panic-overlay:not([hidden])', { timeout: 30_000 });
+    expect(await page.textContent('#overlay-unit')).toContain('U01');
+    expect(await page.evaluate(() => document.body.classList.contains('panic'))).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/console-panic.png` });
+    const id = await card.first().getAttribute('data-alert-id');
+    expect(id).toBeTruthy();
+
+    await page.click('#overlay-ack');
+    const acked = await u03Inbox.waitFor(
+      (m) =>
+        m.topic === 'gp/v1/unit/U03/alert' &&
+        (m.json as Alert).id === id &&
+        (m.json as Alert).state === 'acknowledged',
+      30_000,
+      'acknowledged on U03',
+    );
+    expect((acked.json as Alert).ackBy).toBe('U02-duty');
+
+    await page.waitForSelector(`#alerts article[data-alert-id="${id}"][data-state="acknowledged"]`, {
+      timeout: 30_000,
+    });
+    await page.waitForSelector('#panic-overlay', { state: 'hidden' });
+    expect(await page.textContent(`#alerts article[data-alert-id="${id}"] .ackinfo`)).toContain('U02-duty');
+    // U02 is not the origin unit: it may acknowledge, not resolve
+    expect(await page.locator(`#alerts article[data-alert-id="${id}"] button.resolve`).count()).toBe(0);
+    expect(await page.locator('.tile[data-unit="U01"]').getAttribute('data-state')).toBe('alert');
+    await page.click('#lang');
+    await page.waitForSelector('#conn:has-text("Connected")');
+    expect(await page.textContent(`#alerts article[data-alert-id="${id}"] .kind`)).toBe('Panic');
+    await page.screenshot({ path: `${ARTIFACTS}/console-acknowledged-en.png` });
+    await page.click('#lang');
+  }, 120_000);
+
+  it('the zone board shows a tour in progress and the last roll call with its absentees', async () => {
+    const reader = await connectAs(gw.mqttPort, 'U02-READER-1');
+    await publish(
+      reader,
+      'gp/v1/dev/U02-READER-1/tap',
+      { uid: '04A1B2C3D4E5F6', seq: ++seq, ts: new Date().toISOString() },
+      1,
+    );
+    await end(reader);
+    const tech = await connectAs(gw.mqttPort, 'tech1');
+    await publish(tech, 'gp/v1/ops/rollcall', { unit: 'U02', window_s: 1 }, 1);
+    await end(tech);
+    // the absentees raise rollcall_absent to U02, live on the page; the board then refetches
+    await page.waitForSelector('#alerts article.alert[data-kind="rollcall_absent"]', { timeout: 30_000 });
+    await page.waitForSelector('#rollcall .rc-unit[data-unit="U02"].rc-absent', { timeout: 30_000 });
+    expect(await page.textContent('#rollcall .rc-unit[data-unit="U02"] .rc-who')).toContain('李大爷');
+    await page.waitForSelector('#tours .tour', { timeout: 30_000 });
+    expect(await page.textContent('#tours .tour .tour-count')).toBe('1/3');
+    await page.screenshot({ path: `${ARTIFACTS}/console-board.png` });
+  }, 90_000);
+
+  it('survives a gateway restart without a reload and resyncs open alerts', async () => {
+    const before = await page.locator('#alerts article.alert').count();
+    expect(before).toBeGreaterThan(0);
+    await gw.restart();
+    await page.waitForSelector('#conn[data-state="online"]', { timeout: 60_000 });
+    expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+    // a new panic after the restart arrives live
+    await press('U03-PANIC-1');
+    await page.waitForSelector('#alerts article.alert[data-kind="panic"] .unit:has-text("U03")', {
+      timeout: 30_000,
+    });
+    await page.waitForSelector('#panic-overlay:not([hidden])', { timeout: 30_000 });
+    expect(await page.locator('#alerts article.alert').count()).toBeGreaterThan(before);
+    await page.screenshot({ path: `${ARTIFACTS}/console-after-restart.png` });
+  }, 150_000);
+
+  it('reads on a phone', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: `${ARTIFACTS}/console-phone.png`, fullPage: true });
+  }, 60_000);
+});
