@@ -13,6 +13,6 @@ export const lineDrivers: Record<LineDriverName, LineDriver> = {
   'uid-line': uidLineDriver,
 };
 
-export { decodeMqttPayload, encodeMqttPayload, MAX_PAYLOAD_BYTES } from './mqtt-json.js';
 export { gplChecksum, gplLine } from './gpl.js';
 export type { LineContext, LineDriver } from './line.js';
+export { decodeMqttPayload, encodeMqttPayload, MAX_PAYLOAD_BYTES } from './mqtt-json.js';
