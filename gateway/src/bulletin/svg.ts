@@ -23,12 +23,13 @@ export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** A round axis maximum: 1, 2, 5 × 10^k. */
-function niceMax(v: number): number {
-  if (v <= 0) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+/** A round tick step for about four intervals: 1, 2 or 5 × 10^k (at least 1 for counts). */
+function niceStep(range: number, integer: boolean): number {
+  const raw = range / 4;
+  if (raw <= 0) return 1;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * p >= raw) ?? 10) * p;
+  return integer ? Math.max(1, Math.round(step)) : step;
 }
 
 const fmt = (v: number, format: BarChartSpec['format']): string =>
@@ -46,9 +47,14 @@ export function barChart(spec: BarChartSpec): string {
   const plotW = width - left - right;
   const plotH = height - top - bottom;
   const all = series.flatMap((s) => s.values);
-  const minV = Math.min(0, ...all);
-  const maxV = format === 'percent' ? 1 : niceMax(Math.max(1, ...all, spec.threshold?.value ?? 0));
-  const lowV = minV < 0 ? -niceMax(-minV) : 0;
+  const top0 = Math.max(0, ...all, spec.threshold?.value ?? 0);
+  const bottom0 = Math.min(0, ...all);
+  const step = format === 'percent' ? 0.25 : niceStep(Math.max(1, top0 - bottom0), true);
+  const maxV =
+    format === 'percent'
+      ? Math.max(1, Math.ceil(top0 / step) * step)
+      : Math.max(step, Math.ceil(top0 / step) * step);
+  const lowV = bottom0 < 0 ? -Math.ceil(-bottom0 / step) * step : 0;
   const y = (v: number) => top + plotH - ((v - lowV) / (maxV - lowV)) * plotH;
   const parts: string[] = [];
   parts.push(
@@ -57,8 +63,7 @@ export function barChart(spec: BarChartSpec): string {
   parts.push(`<title>${escapeXml(spec.title)}</title>`);
   parts.push(`<text x="${left}" y="18" class="chart-title">${escapeXml(spec.title)}</text>`);
   // grid and y ticks
-  for (let i = 0; i <= 4; i++) {
-    const v = lowV + ((maxV - lowV) * i) / 4;
+  for (let v = lowV; v <= maxV + step / 1000; v += step) {
     const yy = y(v).toFixed(1);
     parts.push(`<line x1="${left}" x2="${width - right}" y1="${yy}" y2="${yy}" class="grid"/>`);
     parts.push(
