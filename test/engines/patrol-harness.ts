@@ -188,8 +188,17 @@ export interface RunOutcome {
   out: Outbound[];
 }
 
+/** A retained publish repeating one already made (same topic and content) changes nothing: dropped. */
 function outcome(b: Bench<Engine>): RunOutcome {
-  return { journal: b.journal.map((e) => e.body), raises: [...b.raises], out: [...b.out] };
+  const seen = new Set<string>();
+  const out = b.out.filter((e) => {
+    if (e.type !== 'publish' || !e.retain) return true;
+    const key = JSON.stringify([e.topic, e.payload]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { journal: b.journal.map((e) => e.body), raises: [...b.raises], out };
 }
 
 /** Run the actions on one engine, no restart. */

@@ -125,6 +125,16 @@ describe('roll calls end to end', () => {
     expect(closed.units[0]?.absent.map((g) => g.guard)).toEqual(['G002', 'G003']);
     await gw.restart();
     await new Promise((r) => setTimeout(r, 1500));
+    // the retained result is back after the restart
+    const sub = await client('tech1');
+    const topic = `gp/v1/rollcall/${cmd.call}/result`;
+    await subscribe(sub.c, topic, 1);
+    const retained = await sub.inbox.waitFor(
+      (m) => m.topic === topic,
+      10_000,
+      'retained result after restart',
+    );
+    expect((retained.json as RollcallView).state).toBe('closed');
     const { body } = await getJson<{ alerts: AlertPayload[] }>('/api/alerts?state=all&kind=rollcall_absent');
     expect(body.alerts.filter((a) => a.call === cmd.call || a.message.includes(cmd.call))).toHaveLength(1);
     expect((await getJson<{ rollcalls: RollcallView[] }>('/api/rollcalls')).body.rollcalls).toHaveLength(1);

@@ -305,6 +305,17 @@ describe('roll-call engine restart', () => {
     expect(fresh.nextWakeAt()).toBe(T0 + 120 * S);
   });
 
+  it('a new engine publishes the retained results of closed calls again, once (the broker keeps retained messages in memory)', () => {
+    const b = new Bench(site, make());
+    for (const a of evening.slice(0, 8)) a(b);
+    const before = b.out.filter((e) => e.type === 'publish');
+    expect(before).toHaveLength(1);
+    b.restartInto(make());
+    const first = b.tick(T0 + 130 * S).out.filter((e) => e.type === 'publish');
+    expect(first).toEqual(before);
+    expect(b.tick(T0 + 131 * S).out.filter((e) => e.type === 'publish')).toEqual([]);
+  });
+
   function runStraightView() {
     const b = new Bench(site, make());
     for (const a of evening.slice(0, 5)) a(b);

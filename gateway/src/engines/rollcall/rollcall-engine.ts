@@ -40,6 +40,8 @@ export class RollcallEngine implements Engine {
   readonly name = 'rollcall';
   private state: RollcallState = { v: 1, calls: [], clock: null };
   private readonly lateFraction: number;
+  /** Not state: the broker keeps retained messages in memory, so a new process publishes them again once. */
+  private republishPending = true;
 
   constructor(
     private readonly site: Site,
@@ -70,7 +72,7 @@ export class RollcallEngine implements Engine {
 
   tick(now: number): Effect[] {
     this.observe(now);
-    const effects: Effect[] = [...this.startScheduled(now)];
+    const effects: Effect[] = [...this.republishResults(), ...this.startScheduled(now)];
     for (const call of this.state.calls) {
       if (!call.closed && call.deadline <= now) effects.push(...this.close(call));
     }
@@ -79,6 +81,8 @@ export class RollcallEngine implements Engine {
   }
 
   nextWakeAt(): number | null {
+    // a tick right away to publish the retained results again
+    if (this.republishPending && this.state.calls.some((c) => c.closed)) return this.state.clock ?? 0;
     let next: number | null = null;
     for (const c of this.state.calls)
       if (!c.closed && (next === null || c.deadline < next)) next = c.deadline;
@@ -243,14 +247,25 @@ export class RollcallEngine implements Engine {
       if (result.absent.length > 0) effects.push(this.absentAlert(call, result));
     }
     call.closed = true;
-    effects.push({
+    effects.push(this.resultPublish(call));
+    return effects;
+  }
+
+  /** Once per engine instance: the retained results of the recent closed calls (same content as before). */
+  private republishResults(): Effect[] {
+    if (!this.republishPending) return [];
+    this.republishPending = false;
+    return this.state.calls.filter((c) => c.closed).map((c) => this.resultPublish(c));
+  }
+
+  private resultPublish(call: CallState): Effect {
+    return {
       type: 'publish',
       topic: topics.rollcallResult(call.call),
       payload: callView(this.site, call, this.lateFraction),
       qos: 1,
       retain: true,
-    });
-    return effects;
+    };
   }
 
   private absentAlert(call: CallState, r: RollcallUnitResult): Effect {
