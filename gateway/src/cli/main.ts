@@ -6,7 +6,11 @@ const program = new Command();
 program
   .name('guardpost')
   .description('On-premises IoT gateway for security-guard posts')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors exit 2 (set before the sub-commands so they inherit it).
+  .exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
 
 program
   .command('start')
@@ -59,9 +63,5 @@ program
       ...(o.zone ? { zone: o.zone } : {}),
     });
   });
-
-program.exitOverride((err) => {
-  process.exit(err.exitCode === 0 ? 0 : 2);
-});
 
 await program.parseAsync(process.argv);

@@ -5,12 +5,13 @@
  * Exit codes: 0 stopped cleanly; 1 the config has problems; 3 a port is taken
  * or cannot be bound; 4 the journal cannot be opened; 70 anything else.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { formatProblem } from '../config/problem.js';
 import { loadSite } from '../config/load.js';
 import { parseDuration } from '../config/schema.js';
 import { ListenError } from '../broker/listeners.js';
+import { JournalOpenError } from '../journal/journal.js';
 import { createLogger } from '../logger.js';
 import { buildExtensions } from '../runtime/extensions.js';
 import { startGateway } from '../runtime/gateway.js';
@@ -65,7 +66,6 @@ export async function runStart(opts: StartOptions): Promise<number> {
   }
   let gateway;
   try {
-    mkdirSync(dataDir, { recursive: true });
     gateway = await startGateway({
       site,
       dataDir,
@@ -80,9 +80,9 @@ export async function runStart(opts: StartOptions): Promise<number> {
       process.stderr.write(`${err.message}\n`);
       return EXIT.listen;
     }
-    const msg = err instanceof Error ? err.message : String(err);
-    if (/sqlite|database|SQLITE|journal/i.test(msg)) {
-      logger.fatal({ err }, `cannot open the journal in ${dataDir}`);
+    if (err instanceof JournalOpenError) {
+      logger.fatal(err.message);
+      process.stderr.write(`${err.message}\n`);
       return EXIT.journal;
     }
     logger.fatal({ err }, 'gateway failed to start');

@@ -17,6 +17,13 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { JournalBody, JournalBodyType, JournalEntry, JournalStats } from './types.js';
 
+/** The journal file could not be opened or created (permissions, not a directory, corrupt file). */
+export class JournalOpenError extends Error {
+  constructor(path: string, cause: unknown) {
+    super(`cannot open the journal ${path}: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
 export interface JournalOptions {
   /** File path, or ':memory:' for unit tests. */
   path: string;
@@ -38,9 +45,13 @@ export class Journal {
   private closed = false;
 
   constructor(private readonly options: JournalOptions) {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    this.db = new Database(options.path);
-    this.db.pragma('journal_mode = WAL');
+    try {
+      if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+      this.db = new Database(options.path);
+      this.db.pragma('journal_mode = WAL');
+    } catch (err) {
+      throw new JournalOpenError(options.path, err);
+    }
     this.db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS entries (
