@@ -32,6 +32,12 @@ function envPort(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return n;
 }
 
+function journalMaxBytes(env: NodeJS.ProcessEnv, configMB: number | undefined): number | undefined {
+  const raw = env.GUARDPOST_JOURNAL_MAX_MB;
+  const mb = raw !== undefined && raw !== '' ? Number(raw) : configMB;
+  return mb !== undefined && Number.isFinite(mb) && mb > 0 ? Math.round(mb * 1024 * 1024) : undefined;
+}
+
 export async function runStart(opts: StartOptions): Promise<number> {
   const env = opts.env;
   const logger = createLogger(
@@ -72,6 +78,7 @@ export async function runStart(opts: StartOptions): Promise<number> {
       logger,
       listen: listenOpts,
       journalRetentionMs: parseDuration(g.journal?.retention ?? '30d'),
+      journalMaxBytes: journalMaxBytes(env, g.journal?.maxMB),
       extensions: buildExtensions({ site, env, dataDir, host: listenOpts.host, logger }),
     });
   } catch (err) {

@@ -63,7 +63,13 @@ export const gatewaySchema = z
         linger: duration.optional(),
       })
       .optional(),
-    journal: z.strictObject({ retention: duration.default('30d') }).optional(),
+    journal: z
+      .strictObject({
+        retention: duration.default('30d'),
+        /** Size cap in MB: beyond it the journal refuses writes like a full disk (no PUBACK, /healthz 503). */
+        maxMB: z.number().positive().optional(),
+      })
+      .optional(),
   })
   .optional();
 

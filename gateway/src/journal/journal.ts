@@ -28,6 +28,8 @@ export interface JournalOptions {
   /** File path, or ':memory:' for unit tests. */
   path: string;
   durability?: 'normal' | 'full';
+  /** Cap on the database size (bytes): appends beyond it fail like a full disk (SQLITE_FULL). */
+  maxBytes?: number;
 }
 
 interface Row {
@@ -67,6 +69,11 @@ export class Journal {
       CREATE TABLE IF NOT EXISTS snapshots (engine TEXT PRIMARY KEY, seq INTEGER NOT NULL, state TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
+    if (options.maxBytes) {
+      const page = this.db.pragma('page_size', { simple: true }) as number;
+      this.db.pragma(`max_page_count = ${Math.max(16, Math.floor(options.maxBytes / page))}`);
+    }
+    this.db.exec('CREATE TABLE IF NOT EXISTS probe (b BLOB)');
     this.insert = this.db.prepare('INSERT INTO entries (seq, at, rx, type, body) VALUES (?, ?, ?, ?, ?)');
     this.selectAfter = this.db.prepare(
       'SELECT seq, at, body FROM entries WHERE seq > ? ORDER BY seq LIMIT ?',
@@ -82,9 +89,11 @@ export class Journal {
 
   /** Run fn in one transaction: every append inside commits together or not at all. */
   transaction<T>(fn: () => T): T {
+    const before = this.lastSeqValue;
     try {
       const result = this.db.transaction(fn)();
-      this.lastErrorValue = null;
+      // Only a commit that wrote entries proves the journal writes again.
+      if (this.lastSeqValue > before) this.lastErrorValue = null;
       return result;
     } catch (err) {
       this.lastErrorValue = err instanceof Error ? err.message : String(err);
@@ -250,11 +259,19 @@ export class Journal {
 
   /** Probe that the journal can still write (used by /healthz). */
   probeWritable(): boolean {
+    if (this.closed) return false;
     try {
-      this.setMeta('probe', String(Date.now()));
-      this.lastErrorValue = null;
+      // Allocate a page as an append would, then roll back: fails on a full disk,
+      // a size cap, a read-only file system or a broken file, and leaves nothing behind.
+      this.db.transaction(() => {
+        this.db.prepare('INSERT INTO probe (b) VALUES (zeroblob(8192))').run();
+        throw new ProbeDone();
+      })();
       return true;
     } catch (err) {
+      // A failed append stays reported until an append succeeds, even if a
+      // probe of one page would fit: the journal could not take a real batch.
+      if (err instanceof ProbeDone) return this.lastErrorValue === null;
       this.lastErrorValue = err instanceof Error ? err.message : String(err);
       return false;
     }
@@ -270,6 +287,8 @@ export class Journal {
     }
   }
 }
+
+class ProbeDone extends Error {}
 
 function toEntry(row: Row): JournalEntry {
   return { seq: row.seq, at: row.at, body: JSON.parse(row.body) as JournalBody };

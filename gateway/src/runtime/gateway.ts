@@ -39,6 +39,8 @@ export interface GatewayOptions {
   logger: Logger;
   listen: ListenOptions;
   journalRetentionMs: number;
+  /** Journal size cap in bytes (optional). */
+  journalMaxBytes?: number;
   extensions: Extension[];
   now?: () => number;
 }
@@ -53,7 +55,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const { site, logger } = opts;
   const now = opts.now ?? Date.now;
   const metrics = createMetrics();
-  const journal = new Journal({ path: join(opts.dataDir, 'journal.sqlite') });
+  const journal = new Journal({
+    path: join(opts.dataDir, 'journal.sqlite'),
+    ...(opts.journalMaxBytes ? { maxBytes: opts.journalMaxBytes } : {}),
+  });
   const runner = new EngineRunner(() => createEngineSet(site, now()), logger.child({ component: 'engines' }));
   const t0 = Date.now();
   const { replayed } = runner.restore(journal);

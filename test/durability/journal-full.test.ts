@@ -1,0 +1,67 @@
+/**
+ * A journal that cannot write (here: its size cap, which fails exactly like a
+ * full disk) is reported precisely and loses nothing: no PUBACK for what was
+ * not written, /healthz 503, the gateway stays up.
+ */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type RunningGateway, startGateway } from '../support/gateway.js';
+import { connectAs } from '../support/mqtt.js';
+
+let gw: RunningGateway | undefined;
+afterAll(async () => {
+  await gw?.stop();
+});
+
+describe('journal that cannot write', () => {
+  it('answers /healthz 503, acknowledges nothing it did not write, and keeps running', async () => {
+    gw = await startGateway({ env: { GUARDPOST_JOURNAL_MAX_MB: '0.4' } });
+    const running = gw;
+    expect((await fetch(running.url('/healthz'))).status).toBe(200);
+    const acked = new Set<number>();
+    const wand = await connectAs(running.mqttPort, 'G001-WAND', 'secret', { reconnectPeriod: 0 });
+    await new Promise<void>((resolve) => {
+      wand.once('close', () => resolve());
+      let seq = 0;
+      const next = (): void => {
+        if (seq >= 20_000) return resolve();
+        seq += 1;
+        const s = seq;
+        wand.publish(
+          'gp/v1/dev/G001-WAND/tap',
+          JSON.stringify({ uid: '04D1E2F3', seq: s }),
+          { qos: 1 },
+          (err) => {
+            if (!err) {
+              acked.add(s);
+              next();
+            }
+          },
+        );
+      };
+      for (let i = 0; i < 20; i++) next();
+    });
+    expect(acked.size).toBeGreaterThan(0);
+    expect(acked.size).toBeLessThan(20_000);
+    const health = await fetch(running.url('/healthz'));
+    expect(health.status).toBe(503);
+    const body = (await health.json()) as {
+      status: string;
+      journal: { writable: boolean; lastError: string };
+    };
+    expect(body.status).toBe('journal-unwritable');
+    expect(body.journal.writable).toBe(false);
+    expect(body.journal.lastError).toMatch(/full/i);
+    expect(running.logs()).toMatch(/journal commit failed; nothing acknowledged/);
+    const metrics = await (await fetch(running.url('/metrics'))).text();
+    expect(metrics).toMatch(/^guardpost_journal_writable 0$/m);
+    const db = new Database(join(running.dataDir, 'journal.sqlite'), { readonly: true });
+    const rows = db
+      .prepare("SELECT json_extract(body, '$.event.seq') AS seq FROM entries WHERE type = 'event'")
+      .all() as { seq: number }[];
+    db.close();
+    const journaled = new Set(rows.map((r) => r.seq));
+    expect([...acked].filter((s) => !journaled.has(s))).toEqual([]);
+  });
+});
