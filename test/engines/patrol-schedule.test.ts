@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PatrolEngine } from '../../gateway/src/engines/patrol/index.js';
-import { slotsBetween } from '../../gateway/src/engines/patrol/schedule.js';
+import { nextSlotAfter, slotsBetween } from '../../gateway/src/engines/patrol/schedule.js';
 import { Bench, loadSite, MIN, T0, tagTap } from './patrol-harness.js';
 
 const H = 60 * MIN;
@@ -116,5 +116,20 @@ describe('patrol schedules', () => {
     b.tick(Date.parse('2026-11-28T03:00:00Z'));
     b.tick(Date.parse('2026-11-28T04:10:00Z'));
     expect(b.records('schedule-missed').map((r) => r.route)).toEqual(['west-day']);
+  });
+});
+
+describe('schedule slots', () => {
+  it('finds the next slot after any instant, across midnight and outside the window', () => {
+    const s = { everyMs: 2 * H, graceMs: 10 * MIN, start: '20:00', end: '06:00' };
+    const tz = 'Asia/Shanghai';
+    const next = (iso: string) => new Date(nextSlotAfter(s, tz, Date.parse(iso)) ?? 0).toISOString();
+    expect(next('2026-11-28T03:00:00Z')).toBe('2026-11-28T12:00:00.000Z'); // 11:00 local → 20:00
+    expect(next('2026-11-28T12:00:00Z')).toBe('2026-11-28T14:00:00.000Z'); // at 20:00 → 22:00
+    expect(next('2026-11-28T15:59:59Z')).toBe('2026-11-28T16:00:00.000Z'); // → 00:00
+    expect(next('2026-11-28T20:00:00Z')).toBe('2026-11-29T12:00:00.000Z'); // at 04:00 → next 20:00
+    for (let t = Date.parse('2026-11-27T00:00:00Z'); t < Date.parse('2026-11-30T00:00:00Z'); t += 17 * MIN) {
+      expect(nextSlotAfter(s, tz, t)).toBe(slotsBetween(s, tz, t, t + 2 * 24 * H)[0]);
+    }
   });
 });

@@ -236,6 +236,22 @@ describe('patrol tours', () => {
     });
   });
 
+  it('counts a checkpoint shared by two routes for both, naming the first route of the config on the event', () => {
+    const b = bench(extendedSite());
+    b.event(tagTap(b, 'G001-WAND', 'CP-E-04', T0)); // starts east-loop
+    const shared = tagTap(b, 'G001-WAND', 'CP-E-01', T0 + MIN); // continues east-loop, starts east-night
+    b.event(shared);
+    expect(shared.route).toBe('east-night');
+    const open = b.engine.tours({}).filter((t) => t.state === 'open');
+    expect(open.map((t) => [t.route, t.visited])).toEqual(
+      expect.arrayContaining([
+        ['east-night', ['CP-E-01']],
+        ['east-loop', ['CP-E-04', 'CP-E-01']],
+      ]),
+    );
+    expect(open.find((t) => t.route === 'east-night')?.id).toBe(shared.tour);
+  });
+
   it('lets a wand bound to a guard carry the guard on its tour', () => {
     const b = bench(extendedSite());
     b.event(tagTap(b, 'G003-WAND', 'CP-E-01', T0));

@@ -52,9 +52,12 @@ export function slotsBetween(s: PatrolSchedule, zone: string, from: number, to: 
 
 /** The first slot strictly after t (looks up to three days ahead). */
 export function nextSlotAfter(s: PatrolSchedule, zone: string, t: number): number | null {
-  for (const span of [86_400_000, 3 * 86_400_000]) {
-    const first = slotsBetween(s, zone, t, t + span)[0];
-    if (first !== undefined) return first;
+  let best: number | null = null;
+  for (const day of daysCovering(t, t + 3 * 86_400_000, zone)) {
+    const [ws, we] = windowOf(s, day, zone);
+    const k = Math.max(0, Math.floor((t - ws) / s.everyMs) + 1);
+    const slot = ws + k * s.everyMs;
+    if (slot < we && slot > t && (best === null || slot < best)) best = slot;
   }
-  return null;
+  return best;
 }
