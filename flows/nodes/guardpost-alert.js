@@ -35,16 +35,26 @@ module.exports = function (RED) {
       if (kinds && !kinds.includes(alert.kind)) return;
       if (states && !states.includes(alert.state)) return;
       if (zones && !zones.includes(alert.zone)) return;
-      node.send({ topic, payload: alert, kind: alert.kind, state: alert.state, zone: alert.zone, unit: alert.unit });
+      node.send({
+        topic,
+        payload: alert,
+        kind: alert.kind,
+        state: alert.state,
+        zone: alert.zone,
+        unit: alert.unit,
+      });
     };
     const unsubscribers = [];
-    if (source === 'both' || source === 'units') unsubscribers.push(gateway.subscribe(topics.unitAlert('+'), onAlert));
-    if (source === 'both' || source === 'zones') unsubscribers.push(gateway.subscribe(topics.zoneAlert('+'), onAlert));
+    if (source === 'both' || source === 'units')
+      unsubscribers.push(gateway.subscribe(topics.unitAlert('+'), onAlert));
+    if (source === 'both' || source === 'zones')
+      unsubscribers.push(gateway.subscribe(topics.zoneAlert('+'), onAlert));
 
     node.on('input', (msg, send, done) => {
       const p = msg.payload && typeof msg.payload === 'object' ? msg.payload : {};
       const unit = p.unit || msg.unit || config.unit;
-      const message = typeof p.message === 'string' ? p.message : typeof msg.payload === 'string' ? msg.payload : '';
+      const message =
+        typeof p.message === 'string' ? p.message : typeof msg.payload === 'string' ? msg.payload : '';
       const severity = p.severity || config.severity || 'warning';
       if (!unit || typeof unit !== 'string') return done(new Error(RED._('guardpost.errors.unit-required')));
       if (!message) return done(new Error(RED._('guardpost.errors.message-required')));

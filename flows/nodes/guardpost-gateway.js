@@ -59,7 +59,9 @@ module.exports = function (RED) {
         const filters = [...subscriptions.keys()];
         if (filters.length) client.subscribe(filters, { qos: 1 }, onSubscribed);
       });
-      client.on('reconnect', () => setStatus({ fill: 'yellow', shape: 'ring', text: 'guardpost.status.connecting' }));
+      client.on('reconnect', () =>
+        setStatus({ fill: 'yellow', shape: 'ring', text: 'guardpost.status.connecting' }),
+      );
       client.on('close', () => {
         if (!closing) setStatus({ fill: 'red', shape: 'ring', text: 'guardpost.status.disconnected' });
       });
@@ -127,7 +129,8 @@ module.exports = function (RED) {
       new Promise((resolve, reject) => {
         connect();
         if (!client) return reject(new Error(RED._('guardpost.errors.no-credentials')));
-        const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
+        const body =
+          typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
         client.publish(topic, body, { qos: 1, ...(opts || {}) }, (err) => (err ? reject(err) : resolve()));
       });
 

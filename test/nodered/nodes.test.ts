@@ -35,7 +35,9 @@ describe.sequential('guardpost nodes against a real gateway', () => {
   const connected = (id: string): Promise<void> =>
     new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('config node never connected')), 10_000);
-      const n = helper.getNode(id) as unknown as { on(e: string, cb: (call: { args: unknown[] }) => void): void };
+      const n = helper.getNode(id) as unknown as {
+        on(e: string, cb: (call: { args: unknown[] }) => void): void;
+      };
       n.on('call:status', (call) => {
         const s = call.args[0] as { text?: string } | undefined;
         if (s?.text === 'guardpost.status.connected') {
@@ -50,7 +52,15 @@ describe.sequential('guardpost nodes against a real gateway', () => {
       guardpostNodes,
       [
         gatewayNode(gw.mqttPort),
-        { id: 'ev', type: 'guardpost-event', gateway: 'gw', kind: 'panic', zone: 'east', unit: '', wires: [['out']] },
+        {
+          id: 'ev',
+          type: 'guardpost-event',
+          gateway: 'gw',
+          kind: 'panic',
+          zone: 'east',
+          unit: '',
+          wires: [['out']],
+        },
         { id: 'out', type: 'helper' },
       ],
       CREDS,
@@ -80,9 +90,38 @@ describe.sequential('guardpost nodes against a real gateway', () => {
       guardpostNodes,
       [
         gatewayNode(gw.mqttPort),
-        { id: 'alert-raised', type: 'guardpost-alert', gateway: 'gw', source: 'both', kinds: 'panic', states: 'raised', zones: '', wires: [['r']] },
-        { id: 'alert-esc', type: 'guardpost-alert', gateway: 'gw', source: 'zones', kinds: '', states: 'escalated', zones: 'east', wires: [['e']] },
-        { id: 'alert-custom', type: 'guardpost-alert', gateway: 'gw', source: 'units', kinds: 'custom', states: '', zones: '', unit: 'U12', severity: 'warning', wires: [['c']] },
+        {
+          id: 'alert-raised',
+          type: 'guardpost-alert',
+          gateway: 'gw',
+          source: 'both',
+          kinds: 'panic',
+          states: 'raised',
+          zones: '',
+          wires: [['r']],
+        },
+        {
+          id: 'alert-esc',
+          type: 'guardpost-alert',
+          gateway: 'gw',
+          source: 'zones',
+          kinds: '',
+          states: 'escalated',
+          zones: 'east',
+          wires: [['e']],
+        },
+        {
+          id: 'alert-custom',
+          type: 'guardpost-alert',
+          gateway: 'gw',
+          source: 'units',
+          kinds: 'custom',
+          states: '',
+          zones: '',
+          unit: 'U12',
+          severity: 'warning',
+          wires: [['c']],
+        },
         { id: 'r', type: 'helper' },
         { id: 'e', type: 'helper' },
         { id: 'c', type: 'helper' },
@@ -101,7 +140,11 @@ describe.sequential('guardpost nodes against a real gateway', () => {
     expect(alert).toMatchObject({ kind: 'panic', state: 'raised', unit: 'U03' });
     expect(r.topic).toMatch(/^gp\/v1\/unit\/U0[1-4]\/alert$/);
     // zone east has ackTimeout 2s and nobody acknowledges: escalation on the zone topic
-    const e = await escalated.waitFor((m) => (m.payload as { id: string }).id === alert.id, 10_000, 'escalation');
+    const e = await escalated.waitFor(
+      (m) => (m.payload as { id: string }).id === alert.id,
+      10_000,
+      'escalation',
+    );
     expect(e.topic).toBe('gp/v1/zone/east/alert');
     expect(e.state).toBe('escalated');
     // the alert went to four units (U03 and its three neighbours), yet came out once
@@ -121,7 +164,16 @@ describe.sequential('guardpost nodes against a real gateway', () => {
       guardpostNodes,
       [
         gatewayNode(gw.mqttPort),
-        { id: 'rc', type: 'guardpost-rollcall', gateway: 'gw', zone: '', unit: 'U02', window: 120, grace: 30, wires: [['out']] },
+        {
+          id: 'rc',
+          type: 'guardpost-rollcall',
+          gateway: 'gw',
+          zone: '',
+          unit: 'U02',
+          window: 120,
+          grace: 30,
+          wires: [['out']],
+        },
         { id: 'out', type: 'helper' },
       ],
       CREDS,
@@ -134,7 +186,11 @@ describe.sequential('guardpost nodes against a real gateway', () => {
     await subscribe(terminal, 'gp/v1/dev/U02-RC-1/cmd/#');
     terminal.on('message', (_topic, payload) => {
       const cmd = JSON.parse(payload.toString()) as { call: string };
-      void publish(terminal, 'gp/v1/dev/U02-RC-1/rollcall', { call: cmd.call, uid: '04A1B2C3D4E5F6', seq: 1 });
+      void publish(terminal, 'gp/v1/dev/U02-RC-1/rollcall', {
+        call: cmd.call,
+        uid: '04A1B2C3D4E5F6',
+        seq: 1,
+      });
     });
     const before = Date.now();
     helper.getNode('rc').receive({ payload: { window_s: 2 }, marker: 'kept' });
@@ -164,7 +220,9 @@ describe.sequential('guardpost nodes against a real gateway', () => {
       ]);
       const n = helper.getNode('ev') as unknown as { status: { lastCall?: { args: unknown[] } } };
       await sleep(100);
-      expect((n.status.lastCall?.args[0] as { text?: string }).text).toBe('guardpost.status.no-credentials');
+      expect((n.status.lastCall?.args[0] as { text?: string } | undefined)?.text).toBe(
+        'guardpost.status.no-credentials',
+      );
     } finally {
       if (saved !== undefined) process.env.GUARDPOST_NR_PASSWORD = saved;
     }

@@ -44,19 +44,32 @@ export function gatewayNode(mqttPort: number, user = 'tech1'): object {
 /** Messages a helper node receives, with a wait. */
 export class Collector {
   readonly msgs: Record<string, unknown>[] = [];
-  private waiters: { pred: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] =
-    [];
+  private waiters: {
+    pred: (m: Record<string, unknown>) => boolean;
+    resolve: (m: Record<string, unknown>) => void;
+  }[] = [];
   constructor(node: RedNode) {
     node.on('input', (msg) => {
       this.msgs.push(msg);
-      this.waiters = this.waiters.filter((w) => (w.pred(msg) ? (w.resolve(msg), false) : true));
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.pred(msg)) return true;
+        w.resolve(msg);
+        return false;
+      });
     });
   }
-  waitFor(pred: (m: Record<string, unknown>) => boolean, timeoutMs = 10_000, what = 'message'): Promise<Record<string, unknown>> {
+  waitFor(
+    pred: (m: Record<string, unknown>) => boolean,
+    timeoutMs = 10_000,
+    what = 'message',
+  ): Promise<Record<string, unknown>> {
     const found = this.msgs.find(pred);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.msgs)}`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.msgs)}`)),
+        timeoutMs,
+      );
       this.waiters.push({
         pred,
         resolve: (m) => {

@@ -7,7 +7,15 @@
  */
 const ROOT = 'gp/v1';
 const EVENT_KINDS = ['tap', 'panic', 'rollcall', 'heartbeat', 'status'];
-const ALERT_KINDS = ['panic', 'patrol_missed', 'patrol_late', 'device_offline', 'tamper', 'rollcall_absent', 'custom'];
+const ALERT_KINDS = [
+  'panic',
+  'patrol_missed',
+  'patrol_late',
+  'device_offline',
+  'tamper',
+  'rollcall_absent',
+  'custom',
+];
 const ALERT_STATES = ['raised', 'escalated', 'acknowledged', 'resolved'];
 
 /** An empty filter value or "+" is the single-level wildcard. */

@@ -132,7 +132,8 @@ export function createNodeRedRuntime(options: NodeRedOptions): NodeRedRuntime {
       await supervisor?.stop();
     },
     health() {
-      if (port === 0 || !supervisor) return { ok: port === 0, state: 'disabled', pid: null, restarts: 0, port };
+      if (port === 0 || !supervisor)
+        return { ok: port === 0, state: 'disabled', pid: null, restarts: 0, port };
       const s = supervisor.status();
       return { ok: s.state === 'running', state: s.state, pid: s.pid, restarts: s.restarts, port };
     },

@@ -25,7 +25,8 @@ export function noderedOptions(w: NodeRedWiring): NodeRedOptions | null {
   let port = w.config?.port ?? DEFAULT_NODERED_PORT;
   if (raw !== undefined && raw !== '') {
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`GUARDPOST_NODERED_PORT=${raw} is not a port`);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      throw new Error(`GUARDPOST_NODERED_PORT=${raw} is not a port`);
     port = n;
   }
   if (port === 0 || w.config?.enabled === false) return null;

@@ -1,0 +1,216 @@
+/**
+ * A real gateway with Node-RED running next to it, for the end-to-end
+ * tests. The gateway is started with `nodered: true`; when this gateway
+ * build does not wire the Node-RED extension yet (no `nodered` key in
+ * /healthz), the same supervisor runs here instead, against the same
+ * gateway, with the same user dir and port — still a real Node-RED child
+ * process speaking MQTT to the real broker.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { join } from 'node:path';
+import { loadSite } from '../../gateway/src/config/load.js';
+import { createLogger } from '../../gateway/src/logger.js';
+import { createNodeRedRuntime, type NodeRedRuntime } from '../../gateway/src/nodered/index.js';
+import { type RunningGateway, startGateway } from '../support/gateway.js';
+import { freePort } from '../support/ports.js';
+
+export interface NodeRedSite {
+  gw: RunningGateway;
+  port: number;
+  base: string;
+  /** true when the gateway itself runs Node-RED. */
+  viaGateway: boolean;
+  health(): Promise<{ state: string; pid: number | null; restarts: number; port: number }>;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function startGatewayWithNodeRed(env: Record<string, string>): Promise<NodeRedSite> {
+  const gw = await startGateway({
+    nodered: true,
+    env: { GUARDPOST_NR_USER: 'tech1', GUARDPOST_NR_PASSWORD: 'secret', ...env },
+  });
+  const port = gw.noderedPort ?? (await freePort());
+  const healthz = async (): Promise<Record<string, unknown>> =>
+    (await (await fetch(gw.url('/healthz'))).json()) as Record<string, unknown>;
+  let runtime: NodeRedRuntime | null = null;
+  if (!('nodered' in (await healthz()))) {
+    const loaded = loadSite(gw.configPath);
+    if (!loaded.ok) throw new Error('site does not load');
+    runtime = createNodeRedRuntime({
+      port,
+      userDir: join(gw.dataDir, 'nodered'),
+      env: { ...process.env, GUARDPOST_NR_USER: 'tech1', GUARDPOST_NR_PASSWORD: 'secret', ...env },
+    });
+    runtime.start({ site: loaded.site, logger: createLogger('warn', false), mqttPort: gw.mqttPort });
+  }
+  const base = `http://127.0.0.1:${port}`;
+  const site: NodeRedSite = {
+    gw,
+    port,
+    base,
+    viaGateway: runtime === null,
+    health: async () => {
+      if (runtime) return runtime.health();
+      return (await healthz()).nodered as Awaited<ReturnType<NodeRedSite['health']>>;
+    },
+    stop: async () => {
+      await runtime?.stop();
+      await gw.stop();
+    },
+  };
+  await waitForEditor(site);
+  return site;
+}
+
+/** Until the editor answers and the supervisor says running. */
+export async function waitForEditor(site: NodeRedSite, timeoutMs = 45_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${site.base}/auth/login`);
+      const h = await site.health();
+      last = `${res.status} ${JSON.stringify(h)}`;
+      if (res.status === 200 && h.state === 'running') return;
+    } catch (err) {
+      last = String(err);
+    }
+    await sleep(250);
+  }
+  throw new Error(`Node-RED editor not up: ${last}\n${site.gw.logs().slice(-3000)}`);
+}
+
+export async function adminToken(base: string, username: string, password: string): Promise<Response> {
+  return fetch(`${base}/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_id: 'node-red-admin',
+      grant_type: 'password',
+      scope: '*',
+      username,
+      password,
+    }),
+  });
+}
+
+export async function bearer(
+  base: string,
+  username = 'tech1',
+  password = 'secret',
+): Promise<Record<string, string>> {
+  const res = await adminToken(base, username, password);
+  if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
+  const { access_token } = (await res.json()) as { access_token: string };
+  return { authorization: `Bearer ${access_token}` };
+}
+
+export interface FlowNode {
+  id: string;
+  type: string;
+  [k: string]: unknown;
+}
+
+export async function getFlows(
+  base: string,
+  auth: Record<string, string>,
+): Promise<{ rev: string; flows: FlowNode[] }> {
+  const res = await fetch(`${base}/flows`, { headers: { ...auth, 'Node-RED-API-Version': 'v2' } });
+  if (res.status !== 200) throw new Error(`GET /flows: ${res.status}`);
+  return (await res.json()) as { rev: string; flows: FlowNode[] };
+}
+
+export async function deployFlows(
+  base: string,
+  auth: Record<string, string>,
+  flows: FlowNode[],
+  rev: string,
+): Promise<string> {
+  const res = await fetch(`${base}/flows`, {
+    method: 'POST',
+    headers: {
+      ...auth,
+      'content-type': 'application/json',
+      'Node-RED-API-Version': 'v2',
+      'Node-RED-Deployment-Type': 'nodes',
+    },
+    body: JSON.stringify({ flows, rev }),
+  });
+  if (res.status !== 200) throw new Error(`POST /flows: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { rev: string }).rev;
+}
+
+/** Press an inject node's button through the admin API. */
+export async function inject(base: string, auth: Record<string, string>, id: string): Promise<void> {
+  const res = await fetch(`${base}/inject/${id}`, { method: 'POST', headers: auth });
+  if (res.status !== 200) throw new Error(`POST /inject/${id}: ${res.status}`);
+}
+
+export interface Received {
+  at: number;
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+/** An HTTP receiver on 127.0.0.1 standing in for the webhook. */
+export class WebhookReceiver {
+  readonly received: Received[] = [];
+  private server: Server | null = null;
+  port = 0;
+  private waiters: { pred: (r: Received) => boolean; resolve: (r: Received) => void }[] = [];
+
+  async start(): Promise<string> {
+    this.port = await freePort();
+    this.server = createServer((req: IncomingMessage, res) => {
+      let data = '';
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => {
+        data += c;
+      });
+      req.on('end', () => {
+        let body: unknown = data;
+        try {
+          body = JSON.parse(data);
+        } catch {
+          // keep the text
+        }
+        const r = { at: Date.now(), method: req.method ?? '', path: req.url ?? '', body };
+        this.received.push(r);
+        this.waiters = this.waiters.filter((w) => {
+          if (!w.pred(r)) return true;
+          w.resolve(r);
+          return false;
+        });
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      });
+    });
+    await new Promise<void>((r) => this.server?.listen(this.port, '127.0.0.1', r));
+    return `http://127.0.0.1:${this.port}/hook`;
+  }
+
+  waitFor(pred: (r: Received) => boolean, timeoutMs: number, what: string): Promise<Received> {
+    const found = this.received.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(
+        () =>
+          reject(new Error(`webhook: timed out waiting for ${what}; got ${JSON.stringify(this.received)}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        pred,
+        resolve: (r) => {
+          clearTimeout(t);
+          resolve(r);
+        },
+      });
+    });
+  }
+
+  stop(): Promise<void> {
+    return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}
