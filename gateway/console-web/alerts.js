@@ -75,7 +75,8 @@ export class AlertDesk {
       if (isNew && WAITING.has(a.state)) this.announce(a);
     }
     for (const [id, a] of this.open) {
-      if (ids.has(id) || (this.receivedAt.get(id) ?? 0) > requestedAt) continue;
+      // zone-topic alerts not addressed to this unit are not in the unit's list: keep them
+      if (ids.has(id) || !this.targetsMe(a) || (this.receivedAt.get(id) ?? 0) > requestedAt) continue;
       this.open.delete(id);
       this.pushHistory({ ...a, state: 'resolved', closedOnResync: true });
     }
@@ -119,6 +120,12 @@ export class AlertDesk {
       : this.cfg.topics.resolve[a.unit];
   }
 
+  /** Whether the alert is addressed to this account (only targets may acknowledge; operators see all). */
+  targetsMe(a) {
+    if (this.cfg.account.kind === 'operator') return true;
+    return Array.isArray(a.targets) ? a.targets.includes(this.cfg.account.unit) : true;
+  }
+
   canResolve(a) {
     if (!this.cfg.account.canAck) return false;
     return this.cfg.account.kind === 'operator' || a.unit === this.cfg.account.unit;
@@ -156,7 +163,7 @@ export class AlertDesk {
     ].join(' ');
     const actions = [];
     if (!closed && this.cfg.account.canAck) {
-      if (WAITING.has(a.state)) {
+      if (WAITING.has(a.state) && this.targetsMe(a)) {
         actions.push(
           h('button', {
             class: 'ack',
@@ -257,7 +264,7 @@ export class AlertDesk {
     $('#overlay-msg').textContent = this.messageOf(a);
     $('#overlay-more').textContent = shown.length > 1 ? t('overlay.more', { n: shown.length - 1 }) : '';
     const ack = $('#overlay-ack');
-    ack.hidden = !this.cfg.account.canAck;
+    ack.hidden = !this.cfg.account.canAck || !this.targetsMe(a);
     ack.disabled = this.pending.has(`ack:${a.id}`);
     ack.onclick = () => this.act(a, 'ack');
     $('#overlay-silence').onclick = () => {

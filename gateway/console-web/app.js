@@ -98,6 +98,8 @@ function start(cfg, api, user, password) {
     const q = acc.unit ? `?state=open&unit=${encodeURIComponent(acc.unit)}` : '?state=open';
     try {
       desk.resync(listOf(await api.get(`/api/alerts${q}`), 'alerts'), requestedAt);
+      // a visible marker for operators' tooling and the browser tests
+      document.body.dataset.resyncs = String(Number(document.body.dataset.resyncs ?? 0) + 1);
     } catch {
       // the live MQTT session still delivers; try again on the next connect
     }
