@@ -14,20 +14,12 @@ import type { Site } from '../../config/site.js';
 import type { JournalEntry, TourRecord } from '../../journal/types.js';
 import type { DeviceEvent, TapEvent } from '../../model/event.js';
 import type { Effect, Engine } from '../engine.js';
-import { notStartedText, tourLateText, tourMissedText, whoLabel } from './messages.js';
+import { notStartedAlert, tourLateAlert, tourMissedAlert } from './alerts.js';
+import { finishedTourView, openTourView, type TourView } from './views.js';
 import { nextSlotAfter, type PatrolSchedule, scheduleOf, slotsBetween } from './schedule.js';
 import { emptyPatrolState, type PatrolState, parsePatrolState } from './state.js';
-import { DAY_MS, iso, localDay, localStamp } from './time.js';
-import {
-  missingOf,
-  newTour,
-  type OpenTour,
-  ownerOf,
-  routeUnits,
-  tourRecord,
-  unitOfTap,
-  visit,
-} from './tour.js';
+import { DAY_MS, localDay, localStamp } from './time.js';
+import { missingOf, newTour, type OpenTour, ownerOf, tourRecord, unitOfTap, visit } from './tour.js';
 
 /** Finished tours, tour starts and recorded slots are kept this long (console, schedule checks). */
 const RETAIN_MS = 2 * DAY_MS;
@@ -37,26 +29,7 @@ const SCHEDULE_LOOKBACK_MS = DAY_MS;
 const JOINT_RETAIN_DAYS = 62;
 const MAX_FINISHED = 2000;
 
-export interface TourView {
-  id: string;
-  route: string;
-  routeName: string;
-  zone: string;
-  /** The wand (tag taps), the guard (card taps), or "joint". */
-  owner: string;
-  device: string;
-  guard: string | null;
-  state: 'open' | 'completed' | 'missed';
-  startedAt: string;
-  deadline: string;
-  endedAt: string | null;
-  expected: number;
-  visited: string[];
-  missing: string[];
-  late: string[];
-  outOfOrder: number;
-  units: string[];
-}
+export type { TourView } from './views.js';
 
 export interface JointParticipation {
   unit: string;
@@ -159,12 +132,12 @@ export class PatrolEngine implements Engine {
     const views: TourView[] = [];
     for (const t of this.state.open) {
       if (filter.zone && t.zone !== filter.zone) continue;
-      views.push(this.openView(t));
+      views.push(openTourView(this.site, t));
     }
     for (const r of this.state.finished) {
       if (filter.zone && r.zone !== filter.zone) continue;
       if (filter.since !== undefined && r.endedAt < filter.since) continue;
-      views.push(this.finishedView(r));
+      views.push(finishedTourView(this.site, r, this.maxDurationMs.get(r.route)));
     }
     return views.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
   }
@@ -228,7 +201,7 @@ export class PatrolEngine implements Engine {
       const result = visit(tour, step.route, this.maxMs(step.route), event, cp, unit);
       if (result.late && !tour.lateRaised) {
         tour.lateRaised = true;
-        effects.push(this.lateAlert(tour, step.route, cp));
+        effects.push({ type: 'raise', request: tourLateAlert(this.site, tour, step.route, cp) });
       }
       if (result.complete) {
         const record = tourRecord(tour, step.route, 'completed', event.at);
@@ -247,58 +220,10 @@ export class PatrolEngine implements Engine {
     }
     const record = tourRecord(tour, route, 'missed', tour.deadline);
     this.applyTourRecord(record);
-    const missing = missingOf(tour, route);
-    const text = tourMissedText(
-      this.site,
-      route,
-      missing,
-      whoLabel(this.site, tour.guard, tour.device),
-      tour.startedAt,
-    );
-    const first = missing[0] ?? route.checkpoints[0] ?? null;
     return [
       { type: 'record', body: { type: 'tour', tour: record } },
-      {
-        type: 'raise',
-        request: {
-          kind: 'patrol_missed',
-          severity: 'warning',
-          zone: route.zone,
-          unit: this.unitOfCheckpoint(first) ?? routeUnits(this.site, route)[0] ?? '',
-          device: tour.device,
-          checkpoint: first,
-          guard: tour.guard,
-          route: route.id,
-          targets: routeUnits(this.site, route),
-          key: `patrol_missed:${tour.id}`,
-          messageZh: text.zh,
-          messageEn: text.en,
-          details: missing,
-        },
-      },
+      { type: 'raise', request: tourMissedAlert(this.site, tour, route, missingOf(tour, route)) },
     ];
-  }
-
-  private lateAlert(tour: OpenTour, route: RouteConfig, checkpoint: string): Effect {
-    const text = tourLateText(this.site, route, checkpoint, whoLabel(this.site, tour.guard, tour.device));
-    return {
-      type: 'raise',
-      request: {
-        kind: 'patrol_late',
-        severity: 'warning',
-        zone: route.zone,
-        unit: this.unitOfCheckpoint(checkpoint) ?? routeUnits(this.site, route)[0] ?? '',
-        device: tour.device,
-        checkpoint,
-        guard: tour.guard,
-        route: route.id,
-        targets: routeUnits(this.site, route),
-        key: `patrol_late:${tour.id}`,
-        messageZh: text.zh,
-        messageEn: text.en,
-        details: [checkpoint],
-      },
-    };
   }
 
   /** Idempotent: the record is the truth about a finished tour. */
@@ -351,26 +276,9 @@ export class PatrolEngine implements Engine {
         if (starts.some((t) => t >= slot - s.graceMs && t <= slot + s.graceMs)) continue;
         const at = slot + s.graceMs;
         this.applyScheduleMissed(routeId, slot, at);
-        const text = notStartedText(this.site, route, slot, s.graceMs);
-        const units = routeUnits(this.site, route);
         effects.push(
           { type: 'record', body: { type: 'schedule-missed', route: routeId, zone: route.zone, slot, at } },
-          {
-            type: 'raise',
-            request: {
-              kind: 'patrol_missed',
-              severity: 'warning',
-              zone: route.zone,
-              unit: units[0] ?? '',
-              route: routeId,
-              checkpoint: route.checkpoints[0] ?? null,
-              targets: units,
-              key: `patrol_missed:${routeId}:${iso(slot)}`,
-              messageZh: text.zh,
-              messageEn: text.en,
-              details: [...route.checkpoints],
-            },
-          },
+          { type: 'raise', request: notStartedAlert(this.site, route, slot, s.graceMs) },
         );
       }
     }
@@ -434,10 +342,6 @@ export class PatrolEngine implements Engine {
     return this.maxDurationMs.get(route.id) ?? parseDuration(route.maxDuration);
   }
 
-  private unitOfCheckpoint(cp: string | null): string | undefined {
-    return cp ? this.site.checkpoints.get(cp)?.unit : undefined;
-  }
-
   private idTaken(id: string, taken: Set<string>): boolean {
     return (
       taken.has(id) ||
@@ -453,58 +357,5 @@ export class PatrolEngine implements Engine {
     let id = base;
     for (let n = 2; this.idTaken(id, taken); n++) id = `${base}-${n}`;
     return id;
-  }
-
-  /** Card tours (a fixed reader read the guard's card) belong to the guard, tag tours to the wand. */
-  private ownerOfRecord(r: TourRecord): string {
-    const fixed = this.site.devices.get(r.device)?.checkpoint !== undefined;
-    return fixed && r.guard ? r.guard : r.device;
-  }
-
-  private openView(t: OpenTour): TourView {
-    const route = this.site.routes.get(t.route);
-    return {
-      id: t.id,
-      route: t.route,
-      routeName: route?.name ?? t.route,
-      zone: t.zone,
-      owner: t.owner.includes(':') ? t.owner.slice(t.owner.indexOf(':') + 1) : t.owner,
-      device: t.device,
-      guard: t.guard,
-      state: 'open',
-      startedAt: iso(t.startedAt),
-      deadline: iso(t.deadline),
-      endedAt: null,
-      expected: route?.checkpoints.length ?? t.visits.length,
-      visited: t.visits.map((v) => v.checkpoint),
-      missing: route ? missingOf(t, route) : [],
-      late: [...t.late],
-      outOfOrder: t.outOfOrder,
-      units: [...t.units],
-    };
-  }
-
-  private finishedView(r: TourRecord): TourView {
-    const route = this.site.routes.get(r.route);
-    const maxMs = this.maxDurationMs.get(r.route);
-    return {
-      id: r.id,
-      route: r.route,
-      routeName: route?.name ?? r.route,
-      zone: r.zone,
-      owner: route?.joint ? 'joint' : this.ownerOfRecord(r),
-      device: r.device,
-      guard: r.guard,
-      state: r.status,
-      startedAt: iso(r.startedAt),
-      deadline: iso(maxMs === undefined ? r.endedAt : r.startedAt + maxMs),
-      endedAt: iso(r.endedAt),
-      expected: r.expected,
-      visited: [...r.visited],
-      missing: [...r.missed],
-      late: [...r.late],
-      outOfOrder: r.outOfOrder,
-      units: [...r.units],
-    };
   }
 }
