@@ -1,7 +1,8 @@
 // The zone board: unit tiles coloured by state, device health, today's tours
 // and the last roll call, refreshed from the gateway's HTTP API.
-import { listOf } from './api.js';
+
 import { fmtTime } from './alerts.js';
+import { listOf } from './api.js';
 import { $, h, replace, toMs } from './dom.js';
 import { ago, t } from './i18n.js';
 

@@ -9,8 +9,8 @@ import { basicAccount, sendUnauthorised } from '../console/auth.js';
 import type { Extension, GatewayContext } from '../runtime/context.js';
 import { computeBulletin } from './compute.js';
 import { loadBulletinEntries } from './load.js';
-import { renderBulletinHtml } from './render-html.js';
 import { CSV_TABLES, type CsvTable, renderBulletinCsv } from './render-csv.js';
+import { renderBulletinHtml } from './render-html.js';
 import { weekOf } from './week.js';
 
 export interface BulletinExtensionOptions {
