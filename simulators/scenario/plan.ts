@@ -77,13 +77,13 @@ export function mqttDevices(site: Site): Set<string> {
 }
 
 /**
- * Guards a roll call expects at a unit: those marked on duty when the unit
- * has a roster (some `onDuty: true`), else every guard not marked off duty.
+ * Guards a roll call expects at a unit (the gateway's rule): only those with
+ * `onDuty: true` when any guard of the unit has `onDuty` set, else all.
  */
 export function expectedGuards(site: Site, unit: string): { id: string; card: string }[] {
   const guards = site.guardsOfUnit(unit);
-  const rostered = guards.some((g) => g.onDuty === true);
-  return guards.filter((g) => (rostered ? g.onDuty === true : g.onDuty !== false));
+  const roster = guards.some((g) => g.onDuty !== undefined);
+  return roster ? guards.filter((g) => g.onDuty === true) : guards;
 }
 
 export function planScenario(site: Site, opts: PlanOptions = {}): ScenarioPlan {
