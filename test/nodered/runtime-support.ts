@@ -1,26 +1,25 @@
 /**
- * A real gateway with Node-RED running next to it, for the end-to-end
- * tests. The gateway is started with `nodered: true`; when this gateway
- * build does not wire the Node-RED extension yet (no `nodered` key in
- * /healthz), the same supervisor runs here instead, against the same
- * gateway, with the same user dir and port — still a real Node-RED child
- * process speaking MQTT to the real broker.
+ * A real gateway started with Node-RED (`startGateway({ nodered: true })`:
+ * the gateway's own supervisor runs Node-RED as its child process), plus
+ * the admin-API and webhook helpers the end-to-end tests use.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { join } from 'node:path';
-import { loadSite } from '../../gateway/src/config/load.js';
-import { createLogger } from '../../gateway/src/logger.js';
-import { createNodeRedRuntime, type NodeRedRuntime } from '../../gateway/src/nodered/index.js';
 import { type RunningGateway, startGateway } from '../support/gateway.js';
 import { freePort } from '../support/ports.js';
+
+export interface NodeRedHealth {
+  state: string;
+  pid: number | null;
+  restarts: number;
+  port: number;
+}
 
 export interface NodeRedSite {
   gw: RunningGateway;
   port: number;
   base: string;
-  /** true when the gateway itself runs Node-RED. */
-  viaGateway: boolean;
-  health(): Promise<{ state: string; pid: number | null; restarts: number; port: number }>;
+  /** `nodered` from the gateway's /healthz. */
+  health(): Promise<NodeRedHealth>;
   stop(): Promise<void>;
 }
 
@@ -31,34 +30,17 @@ export async function startGatewayWithNodeRed(env: Record<string, string>): Prom
     nodered: true,
     env: { GUARDPOST_NR_USER: 'tech1', GUARDPOST_NR_PASSWORD: 'secret', ...env },
   });
-  const port = gw.noderedPort ?? (await freePort());
-  const healthz = async (): Promise<Record<string, unknown>> =>
-    (await (await fetch(gw.url('/healthz'))).json()) as Record<string, unknown>;
-  let runtime: NodeRedRuntime | null = null;
-  if (!('nodered' in (await healthz()))) {
-    const loaded = loadSite(gw.configPath);
-    if (!loaded.ok) throw new Error('site does not load');
-    runtime = createNodeRedRuntime({
-      port,
-      userDir: join(gw.dataDir, 'nodered'),
-      env: { ...process.env, GUARDPOST_NR_USER: 'tech1', GUARDPOST_NR_PASSWORD: 'secret', ...env },
-    });
-    runtime.start({ site: loaded.site, logger: createLogger('warn', false), mqttPort: gw.mqttPort });
-  }
-  const base = `http://127.0.0.1:${port}`;
+  if (gw.noderedPort === null) throw new Error('startGateway gave no Node-RED port');
   const site: NodeRedSite = {
     gw,
-    port,
-    base,
-    viaGateway: runtime === null,
+    port: gw.noderedPort,
+    base: `http://127.0.0.1:${gw.noderedPort}`,
     health: async () => {
-      if (runtime) return runtime.health();
-      return (await healthz()).nodered as Awaited<ReturnType<NodeRedSite['health']>>;
+      const body = (await (await fetch(gw.url('/healthz'))).json()) as { nodered?: NodeRedHealth };
+      if (!body.nodered) throw new Error('the gateway runs no Node-RED extension (no "nodered" in /healthz)');
+      return body.nodered;
     },
-    stop: async () => {
-      await runtime?.stop();
-      await gw.stop();
-    },
+    stop: () => gw.stop(),
   };
   await waitForEditor(site);
   return site;
