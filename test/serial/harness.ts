@@ -50,8 +50,11 @@ export interface Recorded {
 export class RecordingIngest implements IngestPort {
   readonly accepted: Recorded['accepted'] = [];
   readonly rejected: Recorded['rejected'] = [];
+  /** Runs synchronously inside the serial data handler (lets a test pull the plug at an exact moment). */
+  onAccept: ((message: DeviceMessage) => void) | null = null;
   accept(message: DeviceMessage, origin: MessageOrigin): Promise<IngestResult> {
     this.accepted.push({ message, origin });
+    this.onAccept?.(message);
     return Promise.resolve({ status: 'accepted', seq: this.accepted.length });
   }
   reject(topic: string, device: string | null, reason: string, transport: Transport): void {

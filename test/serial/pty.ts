@@ -10,8 +10,12 @@ import { join } from 'node:path';
 export interface PtyPair {
   a: string;
   b: string;
-  /** Unplug: kill socat and wait until it is gone. */
-  kill(): Promise<void>;
+  /**
+   * Unplug: kill socat and wait until it is gone. `blockMs` keeps this
+   * process's event loop busy meanwhile, so the reader is not mid-read when
+   * the kernel hangs the tty up (the case where reads see only EOF).
+   */
+  kill(opts?: { blockMs?: number }): Promise<void>;
   /** Replug at the same paths. */
   restart(): Promise<void>;
 }
@@ -54,12 +58,18 @@ export async function startPtyPair(dir: string, name = 'tty'): Promise<PtyPair> 
     });
   };
 
-  const kill = async (): Promise<void> => {
+  const kill = async (opts: { blockMs?: number } = {}): Promise<void> => {
     const child = proc;
     proc = null;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill('SIGTERM');
+    if (opts.blockMs) {
+      const until = Date.now() + opts.blockMs;
+      while (Date.now() < until) {
+        // busy on purpose: no I/O callbacks run while socat exits
+      }
+    }
     await exited;
   };
 

@@ -6,7 +6,7 @@ import { mkdtempSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { gplLine } from '../../devices/codecs/gpl.js';
 import { createSerialExtension } from '../../gateway/src/serial/index.js';
 import { harness, siteWithSerial, waitFor } from './harness.js';
@@ -31,14 +31,24 @@ async function pty(name: string): Promise<PtyPair> {
 
 async function startExtension(ports: Parameters<typeof siteWithSerial>[0]) {
   const h = harness(siteWithSerial(ports));
-  const ext = createSerialExtension({ reopenBaseMs: 50, reopenMaxMs: 200 });
+  const ext = createSerialExtension({ reopenBaseMs: 50, reopenMaxMs: 200, probeMs: 100 });
   await ext.start(h.ctx);
   cleanups.push(() => ext.stop());
+  onTestFailed(() => {
+    console.error(
+      `serial health: ${JSON.stringify(ext.health())}\nlogs:\n${h.logs.map((l) => JSON.stringify(l)).join('\n')}`,
+    );
+  });
   const portState = (path: string) => ext.health().ports.find((p) => p.path === path);
+  /** Open again after at least `reopens` losses (a flapping replug may count more than one). */
   const waitOpen = (path: string, reopens = 0) =>
-    waitFor(`${path} open (reopens ${reopens})`, () => {
+    waitFor(`${path} open (reopens >= ${reopens})`, () => {
       const p = portState(path);
-      return p?.state === 'open' && p.reopens === reopens ? p : null;
+      return p?.state === 'open' && p.reopens >= reopens ? p : null;
+    }).catch((err: Error) => {
+      throw new Error(
+        `${err.message}\nhealth: ${JSON.stringify(ext.health())}\nlogs: ${JSON.stringify(h.logs.slice(-10))}`,
+      );
     });
   return { ...h, ext, portState, waitOpen };
 }
@@ -190,7 +200,11 @@ describe('serial extension on real ptys', () => {
       ts: null,
     });
     expect(s.ingest.rejected).toEqual([]);
-    expect(await s.registry.metrics()).toContain(`guardpost_serial_reopens_total{port="${tty.a}"} 1`);
+    expect(await s.registry.metrics()).toMatch(
+      new RegExp(
+        `guardpost_serial_reopens_total\\{port="${tty.a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\} [1-9]`,
+      ),
+    );
 
     // and a second unplug/replug works the same way
     await tty.kill();
@@ -199,6 +213,31 @@ describe('serial extension on real ptys', () => {
     await s.waitOpen(tty.a, 2);
     writeLine(tty.b, gplLine('GP,U03-SER-PANIC,PANIC,PRESSED,3'));
     await waitFor('line after second replug', () => s.ingest.accepted.length === 3);
+  });
+
+  it('notices a hang-up that reads only see as end-of-file, and reopens', async () => {
+    const tty = await pty('eof');
+    const s = await startExtension([{ path: tty.a, driver: 'gpl', devices: ['U03-SER-PANIC'] }]);
+    await s.waitOpen(tty.a);
+    // Pull the plug from inside the data handler: the tty is hung up before serialport's next
+    // read, which then sees EOF (0 bytes) instead of an error and would retry forever.
+    let unplugged: Promise<void> | null = null;
+    s.ingest.onAccept = () => {
+      s.ingest.onAccept = null;
+      unplugged = tty.kill({ blockMs: 400 });
+    };
+    writeLine(tty.b, gplLine('GP,U03-SER-PANIC,PANIC,PRESSED,4'));
+    await waitFor('unplugged', () => unplugged);
+    await unplugged;
+    const down = await waitFor('port down', () =>
+      s.portState(tty.a)?.state !== 'open' ? s.portState(tty.a) : null,
+    );
+    expect(down?.lastError).toBeTruthy();
+    await tty.restart();
+    await s.waitOpen(tty.a, 1);
+    writeLine(tty.b, gplLine('GP,U03-SER-PANIC,PANIC,PRESSED,5'));
+    await waitFor('line after replug', () => s.ingest.accepted.length === 2);
+    expect(s.ingest.accepted[1]?.message).toMatchObject({ device: 'U03-SER-PANIC', seq: 5 });
   });
 
   it('a port missing at start is retried until it appears; queued RCSTART is delivered then', async () => {

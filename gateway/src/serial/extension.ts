@@ -15,6 +15,8 @@ export interface SerialExtensionOptions {
   reopenBaseMs?: number;
   /** Longest reopen delay (default 10 s). */
   reopenMaxMs?: number;
+  /** Liveness probe of open ports (default 1 s): notices a hang-up that reads do not report. */
+  probeMs?: number;
 }
 
 export interface SerialHealth {
@@ -43,6 +45,7 @@ export function createSerialExtension(options: SerialExtensionOptions = {}): Ser
           nextSeq: (device) => seq.next(device),
           reopenBaseMs: options.reopenBaseMs ?? 250,
           reopenMaxMs: options.reopenMaxMs ?? 10_000,
+          probeMs: options.probeMs ?? 1000,
         });
         lines.set(config.path, line);
         for (const device of config.devices) byDevice.set(device, line);

@@ -31,6 +31,8 @@ export interface SerialLineDeps {
   nextSeq(device: string): number;
   reopenBaseMs: number;
   reopenMaxMs: number;
+  /** How often an open port is asked for its settings, to notice a hang-up no read reports (default 1 s). */
+  probeMs?: number;
   random?: () => number;
   now?: () => number;
 }
@@ -49,6 +51,7 @@ export class SerialLine {
   private everOpen = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
+  private probe: NodeJS.Timeout | null = null;
   private pending: { device: string; command: DeviceCommand; line: string }[] = [];
   private readonly splitter: BoundedLineSplitter;
   private readonly ctx: LineContext;
@@ -123,6 +126,7 @@ export class SerialLine {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.stopProbe();
     const port = this.port;
     this.port = null;
     this.deps.metrics.up.set({ port: this.config.path }, 0);
@@ -164,13 +168,47 @@ export class SerialLine {
         this.reopens > 0 ? 'serial port reopened' : 'serial port open',
       );
       this.flushPending(port);
+      this.startProbe(port);
     });
+  }
+
+  /**
+   * On Linux a hung-up tty (adapter pulled, pty master closed) often reads
+   * as endless EOF, which serialport retries silently instead of reporting
+   * a disconnect. Any ioctl on a hung-up tty fails with EIO, so ask for the
+   * baud rate now and then and treat a failure as the port being lost.
+   */
+  private startProbe(port: SerialPort): void {
+    this.stopProbe();
+    let inFlight = false;
+    this.probe = setInterval(() => {
+      const binding = port.port;
+      if (inFlight || !binding || this.port !== port) return;
+      inFlight = true;
+      binding.getBaudRate().then(
+        () => {
+          inFlight = false;
+        },
+        (err: unknown) => {
+          inFlight = false;
+          const why = err instanceof Error ? err.message : String(err);
+          this.down(port, new Error(`port stopped answering (${why})`));
+        },
+      );
+    }, this.deps.probeMs ?? 1000);
+    this.probe.unref();
+  }
+
+  private stopProbe(): void {
+    if (this.probe) clearInterval(this.probe);
+    this.probe = null;
   }
 
   /** Error or close of the current port: drop the half line, back off, reopen. */
   private down(port: SerialPort, err: Error): void {
     if (this.port !== port || this.stopped) return;
     this.port = null;
+    this.stopProbe();
     const wasOpen = this.state === 'open';
     this.state = 'down';
     this.lastError = err.message;
