@@ -93,6 +93,9 @@ module.exports = function (RED) {
       }
     }
 
+    /** The connection's status, for nodes that showed something else meanwhile. */
+    node.currentStatus = () => lastStatus;
+
     /** A guardpost node starts using the connection (receives status updates). */
     node.register = (user) => {
       users.add(user);

@@ -31,7 +31,7 @@ module.exports = function (RED) {
 
     const showStatus = () => {
       if (pending.length) node.status({ fill: 'blue', shape: 'dot', text: `${pending.length} …` });
-      else node.status({});
+      else node.status(gateway.currentStatus());
     };
 
     const scopeMatches = (req, result) => {

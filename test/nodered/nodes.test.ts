@@ -210,6 +210,37 @@ describe.sequential('guardpost nodes against a real gateway', () => {
     expect(u02?.absent.map((g) => g.guard).sort()).toEqual(['G002', 'G003']);
   });
 
+  it('guardpost roll call reports an error when no result comes (no terminal in scope)', async () => {
+    await helper.load(
+      guardpostNodes,
+      [
+        gatewayNode(gw.mqttPort),
+        {
+          id: 'rc',
+          type: 'guardpost-rollcall',
+          gateway: 'gw',
+          zone: 'west',
+          unit: '',
+          window: 1,
+          grace: 1,
+          wires: [['out']],
+        },
+        { id: 'out', type: 'helper' },
+      ],
+      CREDS,
+    );
+    const out = new Collector(helper.getNode('out'));
+    await connected('rc');
+    const rc = helper.getNode('rc') as unknown as {
+      on(e: string, cb: (call: { args: unknown[] }) => void): void;
+    };
+    const failed = new Promise<unknown>((resolve) => rc.on('call:error', (call) => resolve(call.args[0])));
+    helper.getNode('rc').receive({ payload: {} });
+    const err = await failed;
+    expect(String(err)).toContain('guardpost.errors.no-result');
+    expect(out.msgs).toHaveLength(0);
+  });
+
   it('a config node without a password reports it instead of connecting', async () => {
     const saved = process.env.GUARDPOST_NR_PASSWORD;
     delete process.env.GUARDPOST_NR_PASSWORD;
