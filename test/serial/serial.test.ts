@@ -86,6 +86,8 @@ describe('serial extension on real ptys', () => {
       state: 'open',
       lines: 3,
       rejects: 0,
+      reopens: 0,
+      partialBytes: 0,
       lastError: null,
     });
     const text = await s.registry.metrics();
@@ -177,7 +179,7 @@ describe('serial extension on real ptys', () => {
 
     const half = '$GP,U03-SER-PANIC,PANIC,REL';
     writeLine(tty.b, half); // no terminator: the adapter is pulled mid-line
-    await new Promise((r) => setTimeout(r, 200)); // let the bytes cross socat
+    await waitFor('half line buffered', () => s.portState(tty.a)?.partialBytes === half.length);
     await tty.kill();
     const down = await waitFor('port down', () =>
       s.portState(tty.a)?.state === 'down' ? s.portState(tty.a) : null,

@@ -22,6 +22,8 @@ export interface PortHealth {
   lines: number;
   rejects: number;
   reopens: number;
+  /** Bytes of a line received without its newline yet (dropped if the port is lost). */
+  partialBytes: number;
 }
 
 export interface SerialLineDeps {
@@ -96,6 +98,7 @@ export class SerialLine {
       lines: this.lines,
       rejects: this.rejects,
       reopens: this.reopens,
+      partialBytes: this.splitter.pending,
     };
   }
 
