@@ -12,13 +12,12 @@ const { SeenKeys } = require('./lib/dedupe');
 
 const SEVERITIES = ['critical', 'warning', 'info'];
 
-module.exports = function (RED) {
+module.exports = (RED) => {
   function GuardpostAlertNode(config) {
     RED.nodes.createNode(this, config);
-    const node = this;
     const gateway = RED.nodes.getNode(config.gateway);
     if (!gateway) {
-      node.status({ fill: 'red', shape: 'ring', text: 'guardpost.status.no-gateway' });
+      this.status({ fill: 'red', shape: 'ring', text: 'guardpost.status.no-gateway' });
       return;
     }
     const kinds = list(config.kinds);
@@ -26,7 +25,7 @@ module.exports = function (RED) {
     const zones = list(config.zones);
     const source = config.source || 'both';
     const seen = new SeenKeys(5000);
-    gateway.register(node);
+    gateway.register(this);
 
     const onAlert = (topic, payload) => {
       const alert = parsePayload(payload);
@@ -35,7 +34,7 @@ module.exports = function (RED) {
       if (kinds && !kinds.includes(alert.kind)) return;
       if (states && !states.includes(alert.state)) return;
       if (zones && !zones.includes(alert.zone)) return;
-      node.send({
+      this.send({
         topic,
         payload: alert,
         kind: alert.kind,
@@ -50,7 +49,7 @@ module.exports = function (RED) {
     if (source === 'both' || source === 'zones')
       unsubscribers.push(gateway.subscribe(topics.zoneAlert('+'), onAlert));
 
-    node.on('input', (msg, send, done) => {
+    this.on('input', (msg, send, done) => {
       const p = msg.payload && typeof msg.payload === 'object' ? msg.payload : {};
       const unit = p.unit || msg.unit || config.unit;
       const message =
@@ -65,9 +64,9 @@ module.exports = function (RED) {
       );
     });
 
-    node.on('close', (done) => {
+    this.on('close', (done) => {
       for (const u of unsubscribers) u();
-      gateway.deregister(node);
+      gateway.deregister(this);
       done();
     });
   }

@@ -6,24 +6,23 @@
  */
 const { topics, parsePayload } = require('./lib/topics');
 
-module.exports = function (RED) {
+module.exports = (RED) => {
   function GuardpostEventNode(config) {
     RED.nodes.createNode(this, config);
-    const node = this;
     const gateway = RED.nodes.getNode(config.gateway);
     if (!gateway) {
-      node.status({ fill: 'red', shape: 'ring', text: 'guardpost.status.no-gateway' });
+      this.status({ fill: 'red', shape: 'ring', text: 'guardpost.status.no-gateway' });
       return;
     }
     const filter = topics.event(config.kind, config.zone, config.unit);
-    gateway.register(node);
+    gateway.register(this);
     const unsubscribe = gateway.subscribe(filter, (topic, payload) => {
       const [, , , kind, zone, unit] = topic.split('/');
-      node.send({ topic, payload: parsePayload(payload), kind, zone, unit });
+      this.send({ topic, payload: parsePayload(payload), kind, zone, unit });
     });
-    node.on('close', (done) => {
+    this.on('close', (done) => {
       unsubscribe();
-      gateway.deregister(node);
+      gateway.deregister(this);
       done();
     });
   }

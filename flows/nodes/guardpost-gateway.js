@@ -8,7 +8,7 @@
 const mqtt = require('mqtt');
 const { matches } = require('./lib/topics');
 
-module.exports = function (RED) {
+module.exports = (RED) => {
   function GuardpostGatewayNode(config) {
     RED.nodes.createNode(this, config);
     const node = this;

@@ -13,13 +13,12 @@ const { topics, parsePayload } = require('./lib/topics');
 
 const SKEW_MS = 60_000;
 
-module.exports = function (RED) {
+module.exports = (RED) => {
   function GuardpostRollcallNode(config) {
     RED.nodes.createNode(this, config);
-    const node = this;
     const gateway = RED.nodes.getNode(config.gateway);
     if (!gateway) {
-      node.status({ fill: 'red', shape: 'ring', text: 'guardpost.status.no-gateway' });
+      this.status({ fill: 'red', shape: 'ring', text: 'guardpost.status.no-gateway' });
       return;
     }
     const graceS = Number(config.grace) > 0 ? Number(config.grace) : 30;
@@ -27,11 +26,11 @@ module.exports = function (RED) {
     const seenCalls = new Set();
     /** requests waiting for their result, oldest first */
     let pending = [];
-    gateway.register(node);
+    gateway.register(this);
 
     const showStatus = () => {
-      if (pending.length) node.status({ fill: 'blue', shape: 'dot', text: `${pending.length} …` });
-      else node.status(gateway.currentStatus());
+      if (pending.length) this.status({ fill: 'blue', shape: 'dot', text: `${pending.length} …` });
+      else this.status(gateway.currentStatus());
     };
 
     const scopeMatches = (req, result) => {
@@ -64,7 +63,7 @@ module.exports = function (RED) {
       req.done();
     });
 
-    node.on('input', (msg, send, done) => {
+    this.on('input', (msg, send, done) => {
       const p = msg.payload && typeof msg.payload === 'object' ? msg.payload : {};
       const pick = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
       const zone = pick(p.zone) || pick(config.zone);
@@ -95,11 +94,11 @@ module.exports = function (RED) {
       });
     });
 
-    node.on('close', (done) => {
+    this.on('close', (done) => {
       for (const req of pending) clearTimeout(req.timer);
       pending = [];
       unsubscribe();
-      gateway.deregister(node);
+      gateway.deregister(this);
       done();
     });
   }
