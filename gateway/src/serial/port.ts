@@ -141,7 +141,17 @@ export class SerialLine {
     this.timer = null;
     this.state = 'opening';
     this.splitter.reset();
-    const port = new SerialPort({ path: this.config.path, baudRate: this.config.baudRate, autoOpen: false });
+    let port: SerialPort;
+    try {
+      port = new SerialPort({ path: this.config.path, baudRate: this.config.baudRate, autoOpen: false });
+    } catch (err) {
+      // bad settings for this platform: keep retrying slowly rather than crash the gateway
+      this.state = 'down';
+      this.lastError = err instanceof Error ? err.message : String(err);
+      this.log.error({ err: this.lastError }, 'serial port cannot be created');
+      this.timer = setTimeout(() => this.open(), this.deps.reopenMaxMs);
+      return;
+    }
     this.port = port;
     port.on('data', (chunk: Buffer) => {
       if (this.port === port) this.splitter.push(chunk);
