@@ -145,7 +145,13 @@ export interface SerialLinkOptions {
 
 export async function openSerialLink(opts: SerialLinkOptions): Promise<DeviceLink> {
   const driver = lineDrivers[opts.driver ?? 'gpl'];
-  const port = new SerialPort({ path: opts.path, baudRate: opts.baudRate ?? 9600, autoOpen: false });
+  // no exclusive lock: several simulated devices may share one line (a port listing several devices)
+  const port = new SerialPort({
+    path: opts.path,
+    baudRate: opts.baudRate ?? 9600,
+    autoOpen: false,
+    lock: false,
+  });
   await new Promise<void>((resolve, reject) =>
     port.open((err) => (err ? reject(new Error(`cannot open ${opts.path}: ${err.message}`)) : resolve())),
   );
