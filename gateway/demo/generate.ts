@@ -22,6 +22,7 @@
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { hashPassword, verifyPassword } from '../src/auth/password.js';
+import { mulberry32 } from '../../simulators/prng.js';
 
 export const DEMO_PASSWORD = 'guardpost-demo';
 const DEMO_HASH = 'scrypt$16384$8$1$kVUfNAUyoP4QvpFGw+kCcg==$puRdG0zhpYoqW/UeNoZeZYTBXz+aq8zTguCcxfGRNSM=';
@@ -172,18 +173,6 @@ const GIVEN = [
   '金山',
 ];
 
-/** mulberry32: a tiny deterministic PRNG (seeded with the report's date). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A YAML scalar: plain when YAML reads it back as the same text, otherwise double-quoted. */
 function s(v: string | number | boolean): string {
   if (typeof v !== 'string') return String(v);
@@ -220,7 +209,7 @@ export function generateDemoSite(hashValue: string): string {
     anchored = true;
     return new Raw(`&demo-password ${JSON.stringify(hashValue)}`);
   };
-  const rnd = prng(20181016);
+  const rnd = mulberry32(20181016);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)] as T;
   const hex = (bytes: number) =>
     Array.from({ length: bytes }, () =>

@@ -9,18 +9,9 @@ import type { LineContext } from '../../devices/codecs/line.js';
 import { decodeMqttPayload, encodeMqttPayload } from '../../devices/codecs/mqtt-json.js';
 import type { Decoded, DeviceMessage } from '../../gateway/src/model/event.js';
 import type { DeviceTopicKind } from '../../gateway/src/topics.js';
+import { mulberry32 } from '../../simulators/prng.js';
 
-/** mulberry32: small, fast, seeded. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const int = (r: () => number, n: number) => Math.floor(r() * n);
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[int(r, xs.length)] as T;
