@@ -121,7 +121,9 @@ describe('walkTiming', () => {
       const max = 40 * 60_000;
       const leg = max / (n - 1);
       const normal = walkTiming('normal', n, max, rng);
-      normal.offsets.forEach((t, k) => expect(t).toBeLessThanOrEqual(leg * k));
+      normal.offsets.forEach((t, k) => {
+        expect(t).toBeLessThanOrEqual(leg * k);
+      });
       if (n >= 3) {
         const late = walkTiming('late', n, max, rng);
         const j = late.special ?? -1;
@@ -139,7 +141,9 @@ describe('walkTiming', () => {
       // the k-th tap actually read is due at leg·k (an unordered route counts visits)
       skip.offsets
         .filter((t): t is number => t !== null)
-        .forEach((t, k) => expect(t).toBeLessThanOrEqual(leg * k));
+        .forEach((t, k) => {
+          expect(t).toBeLessThanOrEqual(leg * k);
+        });
     }
   });
 });

@@ -1,0 +1,57 @@
+/**
+ * The district scenario end to end: a real gateway (child process) on the
+ * short-timed scenario site, every device simulated over MQTT; every alert
+ * the plan expects must be raised by the gateway and seen on gp/v1/#.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  formatSummary,
+  loadScenarioSite,
+  planScenario,
+  QUICK,
+  runScenario,
+} from '../../simulators/scenario/index.js';
+import { ROOT, type RunningGateway, startGateway } from '../support/gateway.js';
+
+const CONFIG = join(ROOT, 'test', 'fixtures', 'scenario-site.yaml');
+let gw: RunningGateway;
+
+beforeAll(async () => {
+  gw = await startGateway({ configPath: CONFIG });
+});
+afterAll(async () => {
+  await gw?.stop();
+});
+
+describe('district scenario against the gateway', () => {
+  it('every planned alert is raised: panics, late and skipped rounds, roll-call absentees, the silent device', async () => {
+    const site = loadScenarioSite(CONFIG);
+    const plan = planScenario(site, { ...QUICK, seed: 11 });
+    const kinds = new Set(plan.expected.map((e) => e.kind));
+    expect([...kinds].sort()).toEqual([
+      'device_offline',
+      'panic',
+      'patrol_late',
+      'patrol_missed',
+      'rollcall_absent',
+    ]);
+
+    const result = await runScenario(site, plan, {
+      url: `mqtt://127.0.0.1:${gw.mqttPort}`,
+      password: 'secret',
+    });
+    const summary = formatSummary(plan, result);
+    expect(result.errors, summary).toEqual([]);
+    expect(result.missing, `${summary}\n${gw.logs().slice(-3000)}`).toEqual([]);
+    // planned ⊆ seen, by kind + unit
+    const seen = result.seen.map((a) => `${a.kind}@${a.unit}`);
+    for (const e of plan.expected) expect(seen).toContain(`${e.kind}@${e.unit}`);
+    const taps = plan.actions.filter((a) => a.type === 'tap').length;
+    expect(result.sent.tap).toBe(taps);
+    expect(result.sent.panic).toBe(plan.actions.filter((a) => a.type === 'panic').length);
+    expect(result.sent.rollcall).toBeGreaterThan(0);
+    expect(result.sent.ops).toBe(1);
+    expect(summary).toMatch(/missing: none/);
+  }, 90_000);
+});
