@@ -31,7 +31,11 @@ export interface AlertRun {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Resolves with the time the last of `clients` got a message matching `pred`. */
-function allReceive(clients: MqttClient[], pred: (topic: string, json: Record<string, unknown>) => boolean, timeoutMs: number): Promise<number> {
+function allReceive(
+  clients: MqttClient[],
+  pred: (topic: string, json: Record<string, unknown>) => boolean,
+  timeoutMs: number,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     let left = clients.length;
     let last = 0;
@@ -58,7 +62,9 @@ function allReceive(clients: MqttClient[], pred: (topic: string, json: Record<st
       return h;
     });
     const t = setTimeout(() => {
-      clients.forEach((c, i) => c.off('message', handlers[i] as (t: string, p: Buffer) => void));
+      clients.forEach((c, i) => {
+        c.off('message', handlers[i] as (t: string, p: Buffer) => void);
+      });
       reject(new Error(`only ${clients.length - left}/${clients.length} consoles got it in ${timeoutMs} ms`));
     }, timeoutMs);
   });
@@ -67,7 +73,9 @@ function allReceive(clients: MqttClient[], pred: (topic: string, json: Record<st
 async function probe(broker: BrokerUnderTest, samples: number, budgetMs: number): Promise<number[]> {
   const gw = broker.name === 'gateway';
   const login = (id: string): Promise<MqttClient> =>
-    gw ? connectAs(broker.port, id, SMALL_SITE_PASSWORD) : connectAs(broker.port, id, '', { username: undefined, password: undefined });
+    gw
+      ? connectAs(broker.port, id, SMALL_SITE_PASSWORD)
+      : connectAs(broker.port, id, '', { username: undefined, password: undefined });
   const consoles = await Promise.all(CONSOLES.map(login));
   const button = await login(BUTTON);
   const latencies: number[] = [];
@@ -97,7 +105,11 @@ async function probe(broker: BrokerUnderTest, samples: number, budgetMs: number)
       };
       consoles[0]?.on('message', capture);
       const t0 = performance.now();
-      button.publish(topics.device(BUTTON, 'panic'), JSON.stringify({ state: 'pressed', seq, ts: new Date().toISOString() }), { qos: 1 });
+      button.publish(
+        topics.device(BUTTON, 'panic'),
+        JSON.stringify({ state: 'pressed', seq, ts: new Date().toISOString() }),
+        { qos: 1 },
+      );
       const t1 = await raised;
       consoles[0]?.off('message', capture);
       latencies.push(t1 - t0);
@@ -141,7 +153,9 @@ async function measure(ctx: BenchContext, name: 'gateway' | 'aedes'): Promise<Al
     const brokerCpu = round((cpuSeconds(broker.pid) - c0) / ((performance.now() - t0) / 1000));
     const background = await lc.result;
     const run = { broker: name, latency: summarize(latencies), background, brokerCpu };
-    ctx.log(`alert ${name}: p50 ${run.latency.p50} p99 ${run.latency.p99} max ${run.latency.max} ms (${run.latency.count}), background ${background.rate.toFixed(0)} msg/s`);
+    ctx.log(
+      `alert ${name}: p50 ${run.latency.p50} p99 ${run.latency.p99} max ${run.latency.max} ms (${run.latency.count}), background ${background.rate.toFixed(0)} msg/s`,
+    );
     return run;
   } finally {
     await broker.stop();
@@ -167,7 +181,9 @@ export async function alertBench(ctx: BenchContext): Promise<BenchReport> {
     name: 'alert',
     title: 'Alert latency under load (200 readers tapping at 5,000 msg/s, QoS 1)',
     rows: [row(ref), row(gw)],
-    notes: [`target p99 < ${TARGET_P99_MS} ms: ${met ? 'MET' : 'NOT MET'} (gateway p99 ${gw.latency.p99} ms)`],
+    notes: [
+      `target p99 < ${TARGET_P99_MS} ms: ${met ? 'MET' : 'NOT MET'} (gateway p99 ${gw.latency.p99} ms)`,
+    ],
     data: { target: { p99Ms: TARGET_P99_MS, met }, runs: [ref, gw] },
   };
 }

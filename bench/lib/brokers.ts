@@ -67,7 +67,14 @@ export async function startMosquitto(): Promise<BrokerUnderTest> {
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(
     conf,
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_type error', 'max_queued_messages 100000', ''].join('\n'),
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      'log_type error',
+      'max_queued_messages 100000',
+      '',
+    ].join('\n'),
   );
   const t0 = performance.now();
   const child = spawnChild('/usr/sbin/mosquitto', ['-c', conf]);

@@ -55,7 +55,11 @@ export interface Child {
 
 /** Spawn `command args`, tracked for clean-up, output captured line by line. */
 export function spawnChild(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const proc = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (proc.pid === undefined) throw new Error(`cannot spawn ${command}`);
   const pid = proc.pid;
   track(pid);
@@ -97,7 +101,10 @@ export function spawnChild(command: string, args: string[], env: NodeJS.ProcessE
       const found = lines.find((l) => l.startsWith(prefix));
       if (found !== undefined) return Promise.resolve(found.slice(prefix.length).trim());
       return new Promise((res, rej) => {
-        const t = setTimeout(() => rej(new Error(`${command}: no "${prefix}" line in ${timeoutMs} ms:\n${out.slice(-3000)}`)), timeoutMs);
+        const t = setTimeout(
+          () => rej(new Error(`${command}: no "${prefix}" line in ${timeoutMs} ms:\n${out.slice(-3000)}`)),
+          timeoutMs,
+        );
         const w = {
           prefix,
           resolve: (s: string) => {
@@ -126,6 +133,11 @@ export function spawnChild(command: string, args: string[], env: NodeJS.ProcessE
 }
 
 /** A TypeScript script of this repository in its own Node process (same loader as the gateway). */
-export function spawnScript(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  return spawnChild(process.execPath, ['--import', 'tsx', resolve(ROOT, script), ...args], env);
+export function spawnScript(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
+): Child {
+  return spawnChild(process.execPath, [...nodeArgs, '--import', 'tsx', resolve(ROOT, script), ...args], env);
 }

@@ -17,7 +17,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { topics } from '../../gateway/src/topics.js';
-import { summarize, type Summary } from './stats.js';
+import { type Summary, summarize } from './stats.js';
 
 export type MessageKind = 'tap' | 'heartbeat';
 
@@ -112,7 +112,12 @@ export async function runBenchLoad(spec: LoadSpec, onConnected?: (ms: number) =>
       if (kind === 'heartbeat') return `{"battery":87,"rssi":-61,"tamper":false,"seq":${d.seq}}`;
       return `{"uid":"${spec.tapUid}","seq":${d.seq},"ts":"${new Date().toISOString()}"}`;
     };
-    const send = (d: Device, kind: MessageKind, qos: 0 | 1, done?: (err: boolean, ms: number) => void): void => {
+    const send = (
+      d: Device,
+      kind: MessageKind,
+      qos: 0 | 1,
+      done?: (err: boolean, ms: number) => void,
+    ): void => {
       const t = performance.now();
       sent++;
       outstanding++;

@@ -27,7 +27,9 @@ export function siteWithReaders(readers: number, opts: { hash?: string; heartbea
   const hb = opts.heartbeat ? `, heartbeat: ${opts.heartbeat}` : '';
   const lines: string[] = [];
   for (let i = 1; i <= readers; i++) {
-    lines.push(`  - { id: ${readerId(i)}, kind: reader, unit: U02, checkpoint: CP-E-01${hb}, password_hash: "${hash}" }`);
+    lines.push(
+      `  - { id: ${readerId(i)}, kind: reader, unit: U02, checkpoint: CP-E-01${hb}, password_hash: "${hash}" }`,
+    );
   }
   const text = readFileSync(SMALL_SITE_PATH, 'utf8');
   if (!/^devices:\n/m.test(text)) throw new Error('small site has no devices: section');
