@@ -40,7 +40,10 @@ export const windowFor = (qos: 0 | 1, devices: number): number =>
 async function start(name: BrokerName, maxDevices: number): Promise<BrokerUnderTest> {
   if (name === 'aedes') return startAedes();
   if (name === 'mosquitto') return startMosquitto();
-  return startBenchGateway({ siteYaml: siteWithReaders(Math.max(200, maxDevices)), password: SMALL_SITE_PASSWORD });
+  return startBenchGateway({
+    siteYaml: siteWithReaders(Math.max(200, maxDevices)),
+    password: SMALL_SITE_PASSWORD,
+  });
 }
 
 export async function measureBrokers(ctx: BenchContext, o: BrokerBenchOptions = {}): Promise<BrokerRun[]> {
@@ -58,16 +61,16 @@ export async function measureBrokers(ctx: BenchContext, o: BrokerBenchOptions = 
         for (const n of counts) {
           const window = windowFor(qos, n);
           const { load, cpu } = await loadWithCpu(broker.pid, {
-              url: broker.url,
-              devices: readerIds(n),
-              password: broker.password,
-              qos,
-              mode: { kind: 'window', window },
-              warmupMs,
-              durationMs,
-              tapUid: BENCH_CARD,
-              seqBase,
-            });
+            url: broker.url,
+            devices: readerIds(n),
+            password: broker.password,
+            qos,
+            mode: { kind: 'window', window },
+            warmupMs,
+            durationMs,
+            tapUid: BENCH_CARD,
+            seqBase,
+          });
           seqBase += 5_000_000;
           runs.push({ broker: name, qos, devices: n, window, load, cpu });
           ctx.log(

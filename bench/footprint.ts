@@ -38,7 +38,13 @@ export interface FootprintRun {
   kibPerDevice: number;
 }
 
-async function hold(ctx: BenchContext, broker: BrokerUnderTest, devices: number, windowMs: number, procs: number): Promise<FootprintRun> {
+async function hold(
+  ctx: BenchContext,
+  broker: BrokerUnderTest,
+  devices: number,
+  windowMs: number,
+  procs: number,
+): Promise<FootprintRun> {
   await sleep(500);
   const idle = rssMiB(broker.pid);
   const ids = readerIds(devices);
@@ -109,7 +115,10 @@ export async function footprintBench(ctx: BenchContext): Promise<BenchReport> {
   } finally {
     await aedes.stop();
   }
-  const gw = await startBenchGateway({ siteYaml: siteWithReaders(devices, { hash: cheapHash(PASSWORD), heartbeat: '60s' }), password: PASSWORD });
+  const gw = await startBenchGateway({
+    siteYaml: siteWithReaders(devices, { hash: cheapHash(PASSWORD), heartbeat: '60s' }),
+    password: PASSWORD,
+  });
   let run: FootprintRun;
   try {
     run = await hold(ctx, gw, devices, windowMs, procs);

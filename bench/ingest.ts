@@ -18,7 +18,8 @@ const RAW_DB = 'raw_reference';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function countOf(body: unknown): number {
-  const v = (body as { results?: { series?: { values?: unknown[][] }[] }[] }).results?.[0]?.series?.[0]?.values?.[0]?.[1];
+  const v = (body as { results?: { series?: { values?: unknown[][] }[] }[] }).results?.[0]?.series?.[0]
+    ?.values?.[0]?.[1];
   return typeof v === 'number' ? v : 0;
 }
 
@@ -32,7 +33,14 @@ export async function ingestBench(ctx: BenchContext): Promise<BenchReport> {
       env: { GUARDPOST_INFLUX_DB: DB },
       password: SMALL_SITE_PASSWORD,
     });
-    let e2e: { points: number; sent: number; seconds: number; rate: number; publishRate: number; gatewayCpu: number };
+    let e2e: {
+      points: number;
+      sent: number;
+      seconds: number;
+      rate: number;
+      publishRate: number;
+      gatewayCpu: number;
+    };
     try {
       const count = async (): Promise<number> => {
         try {
@@ -73,7 +81,14 @@ export async function ingestBench(ctx: BenchContext): Promise<BenchReport> {
       }
       const seconds = (reached - t0) / 1000;
       const gatewayCpu = round((cpuSeconds(gw.pid) - c0) / seconds);
-      e2e = { points: last, sent: load.sent, seconds: round(seconds), rate: last / seconds, publishRate: load.sent / (durationMs / 1000), gatewayCpu };
+      e2e = {
+        points: last,
+        sent: load.sent,
+        seconds: round(seconds),
+        rate: last / seconds,
+        publishRate: load.sent / (durationMs / 1000),
+        gatewayCpu,
+      };
     } finally {
       await gw.stop();
     }
@@ -86,11 +101,16 @@ export async function ingestBench(ctx: BenchContext): Promise<BenchReport> {
     const lines: string[] = [];
     for (let i = 0; i < n; i++) {
       const dev = readerIds(10)[i % 10];
-      lines.push(`tap,checkpoint=CP-E-01,device=${dev},guard=G001,route=east-night,unit=U02,zone=east seq=${i + 1}i,uid="${BENCH_CARD}" ${base + Math.floor(i / 10)}`);
+      lines.push(
+        `tap,checkpoint=CP-E-01,device=${dev},guard=G001,route=east-night,unit=U02,zone=east seq=${i + 1}i,uid="${BENCH_CARD}" ${base + Math.floor(i / 10)}`,
+      );
     }
     const r0 = performance.now();
     for (let i = 0; i < n; i += 5000) {
-      const res = await fetch(`${influx.url}/write?db=${RAW_DB}&precision=ms`, { method: 'POST', body: lines.slice(i, i + 5000).join('\n') });
+      const res = await fetch(`${influx.url}/write?db=${RAW_DB}&precision=ms`, {
+        method: 'POST',
+        body: lines.slice(i, i + 5000).join('\n'),
+      });
       await res.arrayBuffer();
       if (res.status !== 204) throw new Error(`raw write: HTTP ${res.status}`);
     }
@@ -102,7 +122,13 @@ export async function ingestBench(ctx: BenchContext): Promise<BenchReport> {
       name: 'ingest',
       title: 'Ingest to InfluxDB: MQTT publish → queryable point, vs raw line-protocol writes',
       rows: [
-        { path: 'raw: fetch POST /write, batches of 5,000', points: raw.points, seconds: raw.seconds, 'points/s': Math.round(raw.rate), ratio: 1 },
+        {
+          path: 'raw: fetch POST /write, batches of 5,000',
+          points: raw.points,
+          seconds: raw.seconds,
+          'points/s': Math.round(raw.rate),
+          ratio: 1,
+        },
         {
           path: 'gateway: MQTT QoS 1 → journal → exporter → InfluxDB',
           points: e2e.points,
