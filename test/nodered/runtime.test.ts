@@ -7,8 +7,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../support/browser.js';
 import { ROOT } from '../support/gateway.js';
 import { connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
 import {
@@ -281,23 +281,9 @@ describe.sequential('Node-RED next to the gateway', () => {
 
   it('the editor: operator login, guardpost palette, shipped tabs, deploy', async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    const userDataDir = join(site.gw.dataDir, 'chromium');
-    const browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchBrowser({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
     try {
-      const page = await browser.newPage();
+      const page = await browser.context.newPage();
       await page.goto(site.base);
       await page.waitForSelector('#node-dialog-login-username', { timeout: 30_000 });
       await page.fill('#node-dialog-login-username', 'tech1');

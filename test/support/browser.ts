@@ -12,7 +12,12 @@ export interface Browser {
 }
 
 export async function launchBrowser(
-  opts: { httpCredentials?: { username: string; password: string } } = {},
+  opts: {
+    httpCredentials?: { username: string; password: string };
+    viewport?: { width: number; height: number };
+    /** Browser language (default zh-CN, as in a duty room). */
+    locale?: string;
+  } = {},
 ): Promise<Browser> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const profile = mkdtempSync(join(tmpdir(), 'gp-chromium-'));
@@ -28,8 +33,8 @@ export async function launchBrowser(
       '--no-first-run',
       '--disable-sync',
     ],
-    viewport: { width: 1600, height: 900 },
-    locale: 'zh-CN',
+    viewport: opts.viewport ?? { width: 1600, height: 900 },
+    locale: opts.locale ?? 'zh-CN',
     ...(opts.httpCredentials ? { httpCredentials: opts.httpCredentials } : {}),
   });
   return {
