@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  demoSitePath,
   formatSummary,
   loadScenarioSite,
   planScenario,
@@ -54,4 +55,32 @@ describe('district scenario against the gateway', () => {
     expect(result.sent.ops).toBe(1);
     expect(summary).toMatch(/missing: none/);
   }, 90_000);
+});
+
+describe("district scenario at the demo site's full scale", () => {
+  it('116 devices connect; panics and the roll call of 207 guards raise every planned alert', async () => {
+    const demo = await startGateway({ configPath: demoSitePath() });
+    try {
+      const site = loadScenarioSite(demoSitePath());
+      // no routes (the demo's tours last 40–60 real minutes), a 20 s budget: panics and the roll call
+      const plan = planScenario(site, { seed: 3, speed: 3600, routes: 0, durationMs: 20_000 });
+      expect(plan.devices).toHaveLength(site.config.devices.length);
+      expect(plan.expected.some((e) => e.kind === 'rollcall_absent')).toBe(true);
+      expect(plan.expected.some((e) => e.kind === 'panic')).toBe(true);
+      const result = await runScenario(site, plan, {
+        url: `mqtt://127.0.0.1:${demo.mqttPort}`,
+        password: 'guardpost-demo',
+      });
+      const summary = formatSummary(plan, result);
+      expect(result.errors, summary).toEqual([]);
+      expect(result.missing, summary).toEqual([]);
+      expect(result.sent.status).toBe(site.config.devices.length);
+      const answers = plan.actions.flatMap((a) =>
+        a.type === 'rollcall' ? Object.values(a.answers).flat() : [],
+      );
+      expect(result.sent.rollcall).toBe(answers.length);
+    } finally {
+      await demo.stop();
+    }
+  }, 120_000);
 });
