@@ -5,7 +5,6 @@
  * terminal as RCSTART and its card answers count.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
