@@ -5,7 +5,7 @@
 import { createInterface } from 'node:readline';
 import { Command, Option } from 'commander';
 import { DURATION_PATTERN, parseDuration } from '../gateway/src/config/schema.js';
-import type { DeviceSim, LinkOptions } from './devices/base.js';
+import { clockSeq, type DeviceSim, type LinkOptions } from './devices/base.js';
 import { PanicButtonSim } from './devices/panic.js';
 import { ReaderSim } from './devices/reader.js';
 import { RollcallTerminalSim } from './devices/rollcall.js';
@@ -49,7 +49,11 @@ interface DeviceFlags {
   driver: 'gpl' | 'uid-line';
   baud: string;
   duration?: string;
+  seq?: string;
 }
+
+/** First seq: --seq, else from the clock (a rerun within 10 minutes is not taken for duplicates). */
+const startSeq = (f: DeviceFlags): number => (f.seq !== undefined ? int(f.seq) : clockSeq());
 
 function deviceOptions(cmd: Command): Command {
   return cmd
@@ -63,7 +67,8 @@ function deviceOptions(cmd: Command): Command {
       new Option('--driver <name>', 'serial line driver').choices(['gpl', 'uid-line']).default('gpl'),
     )
     .option('--baud <n>', 'serial baud rate', '9600')
-    .option('--duration <d>', 'stop after this long (e.g. 30s); default: until Ctrl-C or stdin closes');
+    .option('--duration <d>', 'stop after this long (e.g. 30s); default: until Ctrl-C or stdin closes')
+    .option('--seq <n>', 'first seq (default: from the clock, so reruns are not duplicates)');
 }
 
 async function linkFor(
@@ -129,7 +134,7 @@ export function buildCli(): Command {
     .option('--count <n>', 'repeat the --uid list this many times', '1')
     .action(async (f: DeviceFlags & { uid?: string[]; interval: string; count: string }) => {
       const { link, pty } = await linkFor(f, log);
-      const sim = await ReaderSim.open(link);
+      const sim = await ReaderSim.open(link, { startSeq: startSeq(f) });
       log(`${f.device} connected (${link.via})`);
       if (f.uid && f.uid.length > 0) {
         for (let r = 0; r < int(f.count); r++) {
@@ -169,7 +174,7 @@ export function buildCli(): Command {
         },
       ) => {
         const { link, pty } = await linkFor(f, log);
-        const sim = await PanicButtonSim.open(link);
+        const sim = await PanicButtonSim.open(link, { startSeq: startSeq(f) });
         sim.health = { battery: int(f.battery), rssi: int(f.rssi), tamper: f.tamper === true };
         log(`${f.device} connected (${link.via}); stdin: press | release | hb | tamper | untamper`);
         const hb = durationMs(f.heartbeat);
@@ -200,6 +205,7 @@ export function buildCli(): Command {
     .action(async (f: DeviceFlags & { cards: string[]; delay: string; gap: string }) => {
       const { link, pty } = await linkFor(f, log);
       const sim = await RollcallTerminalSim.open(link, {
+        startSeq: startSeq(f),
         cards: f.cards,
         delayMs: int(f.delay),
         gapMs: int(f.gap),
@@ -233,6 +239,10 @@ export function buildCli(): Command {
     .option('--rollcall-window <s>', 'roll-call window in real seconds')
     .option('--duration <d>', 'real-time budget: leave out what would end later')
     .option('--operator <id>', 'operator account that starts the roll call and watches alerts')
+    .option(
+      '--resolve [admin]',
+      'at the end, resolve the alerts this run caused (as the first admin operator)',
+    )
     .option('--plan-only', 'print the plan and exit')
     .option('--json', 'print the result as JSON')
     .action(async (f: Record<string, string | boolean | undefined>) => {
@@ -269,6 +279,7 @@ export function buildCli(): Command {
         password: String(f.password),
         progress: f.json ? 'none' : process.stdout.isTTY ? 'tty' : 'lines',
         signal: abort.signal,
+        ...(f.resolve ? { resolve: f.resolve } : {}),
       });
       log(f.json ? JSON.stringify(result, null, 2) : formatSummary(p, result));
       if (result.missing.length > 0) process.exitCode = 1;

@@ -33,6 +33,15 @@ export interface DeviceSimOptions {
 
 const UINT32 = 4_294_967_296;
 
+/**
+ * A first seq from the clock (ms, mod 2^32). The gateway drops a repeat of
+ * (device, seq) within 10 minutes as a duplicate, so a simulator restarted
+ * at seq 1 would be ignored; starting from the clock keeps reruns apart.
+ */
+export function clockSeq(now: number = Date.now()): number {
+  return Math.floor(now) % UINT32;
+}
+
 /** What a heartbeat reports (protocol §1.1: all optional). */
 export interface DeviceHealth {
   battery: number | null;

@@ -1,4 +1,11 @@
-export { type DeviceHealth, DeviceSim, type DeviceSimOptions, type LinkOptions, openLink } from './base.js';
+export {
+  clockSeq,
+  type DeviceHealth,
+  DeviceSim,
+  type DeviceSimOptions,
+  type LinkOptions,
+  openLink,
+} from './base.js';
 export { PanicButtonSim } from './panic.js';
 export { ReaderSim } from './reader.js';
 export {

@@ -8,7 +8,7 @@ import mqtt from 'mqtt';
 import type { Site } from '../../gateway/src/config/site.js';
 import type { AlertPayload } from '../../gateway/src/model/alert.js';
 import { topics } from '../../gateway/src/topics.js';
-import type { DeviceSim } from '../devices/base.js';
+import { clockSeq, type DeviceSim } from '../devices/base.js';
 import { PanicButtonSim } from '../devices/panic.js';
 import { ReaderSim } from '../devices/reader.js';
 import { RollcallTerminalSim } from '../devices/rollcall.js';
@@ -32,6 +32,12 @@ export interface RunOptions {
   /** Devices connecting at once (default 16). */
   connectConcurrency?: number;
   signal?: AbortSignal;
+  /**
+   * At the end, resolve the alerts this run caused (matched to the plan), so the same night can be
+   * played again: the gateway raises nothing new while an alert with the same key is open.
+   * `true`: as the site's first admin operator; a string: as that (admin) account.
+   */
+  resolve?: boolean | string;
 }
 
 export async function runScenario(site: Site, plan: ScenarioPlan, opts: RunOptions): Promise<ScenarioResult> {
@@ -80,12 +86,14 @@ export async function runScenario(site: Site, plan: ScenarioPlan, opts: RunOptio
         qos: opts.qos ?? 1,
         commands: d.kind === 'rollcall',
       });
+      // seq from the clock: a rerun within 10 minutes is not dropped as duplicates
+      const startSeq = clockSeq();
       const sim =
         d.kind === 'panic'
-          ? new PanicButtonSim(link)
+          ? new PanicButtonSim(link, { startSeq })
           : d.kind === 'reader'
-            ? new ReaderSim(link)
-            : new RollcallTerminalSim(link, { answers: () => rollcall?.answers[d.id] ?? [] });
+            ? new ReaderSim(link, { startSeq })
+            : new RollcallTerminalSim(link, { startSeq, answers: () => rollcall?.answers[d.id] ?? [] });
       sims.set(d.id, sim);
       if (d.heartbeatMs) sim.startHeartbeat(Math.max(200, Math.floor(d.heartbeatMs / 2)));
     });
@@ -164,6 +172,10 @@ export async function runScenario(site: Site, plan: ScenarioPlan, opts: RunOptio
     }
     report(true);
     for (const s of sims.values()) if (s.lastError) errors.push(`${s.id}: ${s.lastError.message}`);
+    if (opts.resolve) {
+      const caused = matchAlerts(plan.expected, [...seen.values()]).matched.map((m) => m.seen);
+      await resolveAlerts(site, opts, passwordOf, caused, seen).catch(fail('resolve'));
+    }
     const seenList = [...seen.values()];
     const match = matchAlerts(plan.expected, seenList);
     return {
@@ -178,6 +190,33 @@ export async function runScenario(site: Site, plan: ScenarioPlan, opts: RunOptio
   } finally {
     await Promise.all([...sims.values()].map((s) => s.close().catch(() => undefined)));
     await new Promise<void>((r) => observer.end(false, {}, () => r()));
+  }
+}
+
+/** Resolve each alert as an admin operator; wait (up to 10 s) until the resolutions come back. */
+async function resolveAlerts(
+  site: Site,
+  opts: RunOptions,
+  passwordOf: (id: string) => string,
+  alerts: readonly AlertPayload[],
+  seen: ReadonlyMap<string, AlertPayload>,
+): Promise<void> {
+  const open = alerts.filter((a) => a.state !== 'resolved');
+  if (open.length === 0) return;
+  const admin =
+    typeof opts.resolve === 'string'
+      ? opts.resolve
+      : site.config.operators.find((o) => o.role === 'admin')?.id;
+  if (!admin) throw new Error('no admin operator account to resolve alerts with');
+  const client = await connectClient(opts.url, admin, passwordOf(admin));
+  try {
+    for (const a of open) await publish(client, topics.unitResolve(a.unit), JSON.stringify({ id: a.id }));
+    const until = Date.now() + 10_000;
+    while (Date.now() < until && open.some((a) => seen.get(a.id)?.state !== 'resolved')) await sleep(100);
+    const left = open.filter((a) => seen.get(a.id)?.state !== 'resolved').map((a) => a.id);
+    if (left.length > 0) throw new Error(`not resolved: ${left.join(', ')}`);
+  } finally {
+    await new Promise<void>((r) => client.end(false, {}, () => r()));
   }
 }
 

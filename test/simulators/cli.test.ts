@@ -38,6 +38,8 @@ describe('guardpost-sim', () => {
         '04d1e2f4',
         '--interval',
         '10',
+        '--seq',
+        '1',
       ],
       { cwd: ROOT, timeout: 30_000 },
     );
