@@ -65,7 +65,7 @@ export class RecordingIngest implements IngestPort {
   }
 }
 
-/** A stand-in for context members the serial extension must not touch: any use throws. */
+/** A stand-in for context members the serial extension must not touch: every use throws. */
 function unused<T extends object>(name: string): T {
   return new Proxy({} as T, {
     get: (_t, key) => {

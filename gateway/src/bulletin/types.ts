@@ -106,7 +106,7 @@ export interface PatrolActivity {
   /** Completed tours per local day, Monday first. */
   perDay: { day: string; completed: number; missed: number }[];
   byUnit: PatrolUnitRow[];
-  /** Whether the scope has any joint route (else joint figures are not meaningful). */
+  /** Whether the scope has at least one joint route (else joint figures are not meaningful). */
   hasJointRoutes: boolean;
 }
 
