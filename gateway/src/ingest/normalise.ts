@@ -38,26 +38,15 @@ export function normalise(
   switch (msg.kind) {
     case 'tap': {
       const { at, skewed } = eventTime(msg.ts, now);
+      // A tag UID: this reader's guard (a wand's, if known) visited that checkpoint.
+      // A card UID: that guard visited the reader's own checkpoint (fixed readers).
       const cp = site.checkpointByTag.get(msg.uid);
-      if (cp) {
-        return {
-          ok: true,
-          value: {
-            ...base,
-            kind: 'tap',
-            seq: msg.seq,
-            at,
-            skewed,
-            uid: msg.uid,
-            uidKind: 'tag',
-            checkpoint: cp.id,
-            guard: device.guard ?? null,
-            route: null,
-            tour: null,
-          },
-        };
-      }
-      const guard = site.guardByCard.get(msg.uid);
+      const cardOf = cp ? undefined : site.guardByCard.get(msg.uid);
+      const meaning = cp
+        ? { uidKind: 'tag' as const, checkpoint: cp.id, guard: device.guard ?? null }
+        : cardOf
+          ? { uidKind: 'card' as const, checkpoint: device.checkpoint ?? null, guard: cardOf.id }
+          : { uidKind: 'unknown' as const, checkpoint: null, guard: null };
       return {
         ok: true,
         value: {
@@ -67,9 +56,7 @@ export function normalise(
           at,
           skewed,
           uid: msg.uid,
-          uidKind: guard ? 'card' : 'unknown',
-          checkpoint: guard ? (device.checkpoint ?? null) : null,
-          guard: guard?.id ?? null,
+          ...meaning,
           route: null,
           tour: null,
         },
