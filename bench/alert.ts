@@ -24,7 +24,8 @@ const TARGET_P99_MS = 20;
 export interface AlertRun {
   broker: 'gateway' | 'aedes';
   latency: Summary;
-  background: LoadResult;
+  /** null: no background load (the idle figure). */
+  background: LoadResult | null;
   brokerCpu: number;
 }
 
@@ -89,6 +90,8 @@ async function probe(broker: BrokerUnderTest, samples: number, budgetMs: number)
     );
     const deadline = performance.now() + budgetMs;
     let seq = 1000;
+    // the first presses warm the path up (JIT, first alert of the gateway) and are not counted
+    let warmup = 5;
     while (latencies.length < samples && performance.now() < deadline) {
       seq++;
       const raised = allReceive(
@@ -112,7 +115,8 @@ async function probe(broker: BrokerUnderTest, samples: number, budgetMs: number)
       );
       const t1 = await raised;
       consoles[0]?.off('message', capture);
-      latencies.push(t1 - t0);
+      if (warmup > 0) warmup--;
+      else latencies.push(t1 - t0);
       if (gw) {
         const resolved = allReceive(consoles, (_t, j) => j.id === id && j.state === 'resolved', 10_000);
         consoles[0]?.publish(topics.unitResolve('U01'), JSON.stringify({ id }), { qos: 1 });
@@ -128,7 +132,7 @@ async function probe(broker: BrokerUnderTest, samples: number, budgetMs: number)
 
 async function measure(ctx: BenchContext, name: 'gateway' | 'aedes'): Promise<AlertRun> {
   const samples = ctx.quick ? 40 : 300;
-  const loadMs = ctx.quick ? 10_000 : 40_000;
+  const loadMs = ctx.quick ? 8000 : 40_000;
   const broker =
     name === 'gateway'
       ? await startBenchGateway({ siteYaml: siteWithReaders(200), password: SMALL_SITE_PASSWORD })
@@ -162,17 +166,37 @@ async function measure(ctx: BenchContext, name: 'gateway' | 'aedes'): Promise<Al
   }
 }
 
+/** The same presses on an idle gateway: what the path costs without queueing behind the load. */
+async function measureIdle(ctx: BenchContext): Promise<AlertRun> {
+  const broker = await startBenchGateway({ siteYaml: siteWithReaders(200), password: SMALL_SITE_PASSWORD });
+  try {
+    const c0 = cpuSeconds(broker.pid);
+    const t0 = performance.now();
+    const latencies = await probe(broker, ctx.quick ? 20 : 100, 20_000);
+    const brokerCpu = round((cpuSeconds(broker.pid) - c0) / ((performance.now() - t0) / 1000));
+    const run: AlertRun = { broker: 'gateway', latency: summarize(latencies), background: null, brokerCpu };
+    ctx.log(`alert gateway idle: p50 ${run.latency.p50} p99 ${run.latency.p99} max ${run.latency.max} ms`);
+    return run;
+  } finally {
+    await broker.stop();
+  }
+}
+
 export async function alertBench(ctx: BenchContext): Promise<BenchReport> {
   const ref = await measure(ctx, 'aedes');
   const gw = await measure(ctx, 'gateway');
+  const idle = await measureIdle(ctx);
   const row = (r: AlertRun) => ({
-    path: r.broker === 'gateway' ? 'gateway: panic → 4 duty consoles' : 'bare aedes: publish → 4 subscribers',
+    path:
+      r.broker === 'aedes'
+        ? 'bare aedes: publish → 4 subscribers'
+        : `gateway: panic → 4 duty consoles${r.background ? '' : ' (no background load)'}`,
     presses: r.latency.count,
     'p50 ms': r.latency.p50,
     'p99 ms': r.latency.p99,
     'max ms': r.latency.max,
-    'background msg/s': Math.round(r.background.rate),
-    'bg p99 ms': r.background.latency?.p99 ?? null,
+    'background msg/s': r.background ? Math.round(r.background.rate) : 0,
+    'bg ack p99 ms': r.background?.latency?.p99 ?? null,
     'broker cpu': r.brokerCpu,
     'p99 vs aedes': ratio(r.latency.p99, ref.latency.p99),
   });
@@ -180,10 +204,11 @@ export async function alertBench(ctx: BenchContext): Promise<BenchReport> {
   return {
     name: 'alert',
     title: 'Alert latency under load (200 readers tapping at 5,000 msg/s, QoS 1)',
-    rows: [row(ref), row(gw)],
+    rows: [row(ref), row(gw), row(idle)],
     notes: [
-      `target p99 < ${TARGET_P99_MS} ms: ${met ? 'MET' : 'NOT MET'} (gateway p99 ${gw.latency.p99} ms)`,
+      `target p99 < ${TARGET_P99_MS} ms under load: ${met ? 'MET' : 'NOT MET'} (gateway p99 ${gw.latency.p99} ms; idle ${idle.latency.p99} ms)`,
+      'latency = PUBLISH of the press → the last of the four consoles has the raised alert; each press is resolved before the next',
     ],
-    data: { target: { p99Ms: TARGET_P99_MS, met }, runs: [ref, gw] },
+    data: { target: { p99Ms: TARGET_P99_MS, met }, runs: [ref, gw, idle] },
   };
 }

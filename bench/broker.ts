@@ -50,8 +50,8 @@ export async function measureBrokers(ctx: BenchContext, o: BrokerBenchOptions = 
   const brokers = o.brokers ?? ['aedes', 'mosquitto', 'gateway'];
   const qosList = o.qos ?? [0, 1];
   const counts = o.devices ?? (ctx.quick ? [1, 200] : [1, 10, 200]);
-  const warmupMs = o.warmupMs ?? (ctx.quick ? 500 : 1000);
-  const durationMs = o.durationMs ?? (ctx.quick ? 1500 : 5000);
+  const warmupMs = o.warmupMs ?? (ctx.quick ? 400 : 1000);
+  const durationMs = o.durationMs ?? (ctx.quick ? 1200 : 5000);
   const runs: BrokerRun[] = [];
   let seqBase = 1;
   for (const name of brokers) {

@@ -66,12 +66,13 @@ export async function profileBench(ctx: BenchContext): Promise<BenchReport> {
 }
 
 /** --cpu-prof is refused in NODE_OPTIONS, so this spawns the CLI itself (as test/support/gateway.ts does). */
-async function startProfiledGateway(
+export async function startProfiledGateway(
   dir: string,
+  siteYaml = siteWithReaders(200),
 ): Promise<{ pid: number; url: string; stop(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gp-bench-data-'));
   const config = join(dataDir, 'site.yaml');
-  writeFileSync(config, siteWithReaders(200));
+  writeFileSync(config, siteYaml);
   const child = spawnScript(
     'gateway/src/cli/main.ts',
     ['start', '--config', config, '--data-dir', dataDir],

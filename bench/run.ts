@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     all.reports.push({ ...report, seconds });
     console.log(`\n## ${report.title}  (${seconds} s)\n`);
     console.log(formatTable(report.rows));
-    for (const n of report.notes) console.log(`\n${n}`);
+    for (const n of report.notes) console.log(n.startsWith('  ') ? n : `\n${n}`);
     const json = `${JSON.stringify({ machine, quick, seconds, ...report }, null, 2)}\n`;
     writeFileSync(join(dir, `${name}-${stamp}.json`), json);
     if (!quick) writeFileSync(join(dir, `${name}-latest.json`), json);

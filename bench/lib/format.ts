@@ -10,7 +10,7 @@ export function formatTable(rows: Record<string, Cell>[]): string {
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(width[i] ?? 0) : c.padStart(width[i] ?? 0))).join(' | ')} |`;
   return [
     line(cols),
-    `|${width.map((w, i) => (i === 0 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w - 1)}:-`)).join('|')}|`,
+    `|${width.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
     ...rows.map((r) => line(cols.map((c) => text(r[c])))),
   ].join('\n');
 }
