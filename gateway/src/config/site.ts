@@ -46,6 +46,8 @@ export class Site {
   readonly neighbours = new Map<string, string[]>();
   /** device id → serial port path, for devices bound to a serial line */
   readonly serialPortOfDevice = new Map<string, string>();
+  /** device id → heartbeat interval in ms, for devices that have one (supervision asks often). */
+  private readonly heartbeatOfDevice = new Map<string, number>();
 
   constructor(readonly config: SiteConfig) {
     for (const z of config.zones) this.zones.set(z.id, z);
@@ -94,6 +96,8 @@ export class Site {
       );
     }
     for (const p of config.serial) for (const d of p.devices) this.serialPortOfDevice.set(d, p.path);
+    for (const d of config.devices)
+      if (d.heartbeat) this.heartbeatOfDevice.set(d.id, parseDuration(d.heartbeat));
   }
 
   get id(): string {
@@ -126,7 +130,6 @@ export class Site {
   }
 
   heartbeatMs(deviceId: string): number | null {
-    const d = this.devices.get(deviceId);
-    return d?.heartbeat ? parseDuration(d.heartbeat) : null;
+    return this.heartbeatOfDevice.get(deviceId) ?? null;
   }
 }

@@ -72,6 +72,13 @@ export class SupervisionEngine implements Engine {
   readonly name = 'supervision';
   private readonly state = new Map<string, DeviceState>();
   private startedAt: number | null;
+  /**
+   * Earliest silence deadline, or undefined when it must be recomputed. The
+   * runtime asks after every commit; scanning every device each time made CPU
+   * grow with the fleet. A sign of life only moves a device's deadline later,
+   * so a cached minimum can only be early (a harmless early tick recomputes it).
+   */
+  private wake: number | null | undefined = undefined;
 
   constructor(
     private readonly site: Site,
@@ -82,7 +89,10 @@ export class SupervisionEngine implements Engine {
   }
 
   handle(entry: JournalEntry, now: number, replay: boolean): Effect[] {
-    if (!replay && this.startedAt === null) this.startedAt = now;
+    if (!replay && this.startedAt === null) {
+      this.startedAt = now;
+      this.wake = undefined; // every device's silence now counts from here
+    }
     const body = entry.body;
     if (body.type === 'event') return this.onEvent(body.event, replay);
     if (body.type === 'alert' && body.alert.kind === 'device_offline' && body.alert.state === 'raised') {
@@ -95,6 +105,7 @@ export class SupervisionEngine implements Engine {
 
   tick(now: number): Effect[] {
     if (this.startedAt === null) this.startedAt = now;
+    this.wake = undefined;
     const out: Effect[] = [];
     for (const [id, s] of this.state) {
       const since = this.silenceSince(s);
@@ -107,6 +118,7 @@ export class SupervisionEngine implements Engine {
   }
 
   nextWakeAt(): number | null {
+    if (this.wake !== undefined) return this.wake;
     let next: number | null = null;
     for (const [id, s] of this.state) {
       const hb = this.site.heartbeatMs(id);
@@ -115,6 +127,7 @@ export class SupervisionEngine implements Engine {
       const due = since + 2 * hb;
       if (next === null || due < next) next = due;
     }
+    this.wake = next;
     return next;
   }
 
@@ -126,6 +139,7 @@ export class SupervisionEngine implements Engine {
 
   restore(snapshot: unknown): void {
     if (!isSnapshotV1(snapshot)) throw new Error('supervision: unreadable snapshot');
+    this.wake = undefined;
     for (const [id, s] of Object.entries(snapshot.devices)) {
       // devices removed from the config since are dropped
       if (this.state.has(id)) this.state.set(id, { ...fresh(), ...s });
@@ -172,7 +186,15 @@ export class SupervisionEngine implements Engine {
     }
     // any other event is a sign of life: back online, supervision re-armed
     s.lastSeen = s.lastSeen === null ? ev.receivedAt : Math.max(s.lastSeen, ev.receivedAt);
+    const wasOffline = s.offline;
     s.offline = false;
+    const hb = this.site.heartbeatMs(ev.device);
+    const since = this.silenceSince(s);
+    if (wasOffline && hb !== null && since !== null && this.wake !== undefined) {
+      // a device back from offline has a deadline again: it may be the earliest
+      const due = since + 2 * hb;
+      if (this.wake === null || due < this.wake) this.wake = due;
+    }
     if (ev.kind === 'heartbeat') {
       s.lastHeartbeat = ev.receivedAt;
       if (ev.battery !== null) s.battery = ev.battery;
