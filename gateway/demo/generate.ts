@@ -21,8 +21,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
-import { hashPassword, verifyPassword } from '../src/auth/password.js';
 import { mulberry32 } from '../../simulators/prng.js';
+import { hashPassword, verifyPassword } from '../src/auth/password.js';
 
 export const DEMO_PASSWORD = 'guardpost-demo';
 const DEMO_HASH = 'scrypt$16384$8$1$kVUfNAUyoP4QvpFGw+kCcg==$puRdG0zhpYoqW/UeNoZeZYTBXz+aq8zTguCcxfGRNSM=';

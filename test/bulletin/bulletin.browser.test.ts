@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBulletinExtension } from '../../gateway/src/bulletin/extension.js';
 import { Journal } from '../../gateway/src/journal/journal.js';
-import { ARTIFACTS, type Browser, launchBrowser } from '../support/browser.js';
 import { type Harness, host } from '../console/harness.js';
+import { ARTIFACTS, type Browser, launchBrowser } from '../support/browser.js';
 import { testSite } from './fixtures.js';
 import { sampleWeek } from './sample.js';
 

@@ -13,9 +13,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSite } from '../../gateway/src/config/load.js';
 import { createConsoleExtension } from '../../gateway/src/console/extension.js';
+import { ARTIFACTS, type Browser, launchBrowser } from '../support/browser.js';
 import { type RunningGateway, SMALL_SITE, startGateway } from '../support/gateway.js';
 import { connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
-import { ARTIFACTS, type Browser, launchBrowser } from '../support/browser.js';
 import { type Harness, host } from './harness.js';
 
 let gw: RunningGateway;

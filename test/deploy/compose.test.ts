@@ -25,7 +25,9 @@ const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as
 };
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+};
 
 describe('docker-compose.yml', () => {
   it('has the gateway, InfluxDB 1.8 and Grafana, each with a healthcheck', () => {
@@ -41,7 +43,9 @@ describe('docker-compose.yml', () => {
     const published = (g.ports ?? []).map((p) => p.split(':').at(-1));
     expect(published).toEqual(expect.arrayContaining(['1883', '8883', '8083', '8080', '1880']));
     expect(g.volumes).toEqual(expect.arrayContaining(['guardpost-data:/data']));
-    expect(compose.services.influxdb?.volumes).toEqual(expect.arrayContaining(['influxdb-data:/var/lib/influxdb']));
+    expect(compose.services.influxdb?.volumes).toEqual(
+      expect.arrayContaining(['influxdb-data:/var/lib/influxdb']),
+    );
     expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(['guardpost-data', 'influxdb-data']));
     expect(g.environment?.GUARDPOST_INFLUX_URL).toBe('http://influxdb:8086');
     expect(g.depends_on?.influxdb?.condition).toBe('service_healthy');
@@ -52,10 +56,16 @@ describe('docker-compose.yml', () => {
   it('provisions Grafana with the InfluxDB data source and the district dashboard', () => {
     const mounts = compose.services.grafana?.volumes ?? [];
     expect(mounts.some((m) => m.includes('provisioning'))).toBe(true);
-    const ds = parse(readFileSync(join(ROOT, 'deploy/grafana/provisioning/datasources/influxdb.yaml'), 'utf8')) as {
+    const ds = parse(
+      readFileSync(join(ROOT, 'deploy/grafana/provisioning/datasources/influxdb.yaml'), 'utf8'),
+    ) as {
       datasources: { type: string; url: string; database: string }[];
     };
-    expect(ds.datasources[0]).toMatchObject({ type: 'influxdb', url: 'http://influxdb:8086', database: 'guardpost' });
+    expect(ds.datasources[0]).toMatchObject({
+      type: 'influxdb',
+      url: 'http://influxdb:8086',
+      database: 'guardpost',
+    });
     const dash = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/dashboards/district.json'), 'utf8')) as {
       panels: { targets: { query: string }[] }[];
     };
@@ -74,7 +84,9 @@ describe('Dockerfile', () => {
     expect(readme).toContain('npm ci && npm start');
     expect(dockerfile).toMatch(/^RUN npm ci$/m);
     // the demo's start also hands the Node-RED nodes the demo operator account (docs/technicians.md)
-    expect(pkg.scripts.start).toMatch(/^(GUARDPOST_NR_\w+=\S+ )*node bin\/guardpost\.js start --config \S+ --data-dir \S+$/);
+    expect(pkg.scripts.start).toMatch(
+      /^(GUARDPOST_NR_\w+=\S+ )*node bin\/guardpost\.js start --config \S+ --data-dir \S+$/,
+    );
     expect(dockerfile).toMatch(/ENTRYPOINT \["node", "bin\/guardpost\.js"\]/);
     expect(dockerfile).toMatch(/CMD \["start", "--config", "[^"]+", "--data-dir", "\/data"\]/);
   });
@@ -83,7 +95,9 @@ describe('Dockerfile', () => {
 describe('systemd unit', () => {
   it('starts the same command, stops with SIGTERM, restarts on failure', () => {
     const unit = readFileSync(join(ROOT, 'deploy/systemd/guardpost.service'), 'utf8');
-    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/guardpost\/bin\/guardpost\.js start --config \S+ --data-dir \S+$/m);
+    expect(unit).toMatch(
+      /^ExecStart=\/usr\/bin\/node \/opt\/guardpost\/bin\/guardpost\.js start --config \S+ --data-dir \S+$/m,
+    );
     expect(unit).toMatch(/^KillSignal=SIGTERM$/m);
     expect(unit).toMatch(/^Restart=on-failure$/m);
     expect(unit).toMatch(/^User=guardpost$/m);

@@ -14,11 +14,27 @@ let dir: string;
 let mqttsPort: number;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gp-tls-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   mqttsPort = await freePort();
   const site = readFileSync(SMALL_SITE, 'utf8').replace(
     'site: {',
@@ -34,7 +50,12 @@ describe('TLS', () => {
   it('accepts MQTT over TLS with the configured certificate and still checks passwords', async () => {
     const ca = readFileSync(join(dir, 'cert.pem'));
     const ok = await new Promise<boolean>((resolve, reject) => {
-      const c = mqtt.connect(`mqtts://127.0.0.1:${mqttsPort}`, { username: 'tech1', password: 'secret', ca, reconnectPeriod: 0 });
+      const c = mqtt.connect(`mqtts://127.0.0.1:${mqttsPort}`, {
+        username: 'tech1',
+        password: 'secret',
+        ca,
+        reconnectPeriod: 0,
+      });
       c.once('connect', () => {
         c.end(true);
         resolve(true);
@@ -44,7 +65,12 @@ describe('TLS', () => {
     expect(ok).toBe(true);
     await expect(
       new Promise((resolve, reject) => {
-        const c = mqtt.connect(`mqtts://127.0.0.1:${mqttsPort}`, { username: 'tech1', password: 'nope', ca, reconnectPeriod: 0 });
+        const c = mqtt.connect(`mqtts://127.0.0.1:${mqttsPort}`, {
+          username: 'tech1',
+          password: 'nope',
+          ca,
+          reconnectPeriod: 0,
+        });
         c.once('connect', resolve);
         c.once('error', (e) => {
           c.end(true);
@@ -56,7 +82,11 @@ describe('TLS', () => {
   it('refuses a client that does not trust the certificate', async () => {
     await expect(
       new Promise((resolve, reject) => {
-        const c = mqtt.connect(`mqtts://127.0.0.1:${mqttsPort}`, { username: 'tech1', password: 'secret', reconnectPeriod: 0 });
+        const c = mqtt.connect(`mqtts://127.0.0.1:${mqttsPort}`, {
+          username: 'tech1',
+          password: 'secret',
+          reconnectPeriod: 0,
+        });
         c.once('connect', resolve);
         c.once('error', (e) => {
           c.end(true);
@@ -68,13 +98,16 @@ describe('TLS', () => {
   it('serves /healthz over HTTPS', async () => {
     const ca = readFileSync(join(dir, 'cert.pem'));
     const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: gw.httpPort, path: '/healthz', ca, servername: 'localhost' }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => {
-          body += d.toString();
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = request(
+        { host: '127.0.0.1', port: gw.httpPort, path: '/healthz', ca, servername: 'localhost' },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => {
+            body += d.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });

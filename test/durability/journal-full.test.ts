@@ -25,7 +25,10 @@ describe('journal that cannot write', () => {
       wand.once('close', () => resolve());
       let seq = 0;
       const next = (): void => {
-        if (seq >= 20_000) return resolve();
+        if (seq >= 20_000) {
+          resolve();
+          return;
+        }
         seq += 1;
         const s = seq;
         wand.publish(

@@ -5,8 +5,9 @@
  * consoles allowed to; a kill between raise and escalation still escalates
  * exactly once after restart.
  */
-import type { MqttClient } from 'mqtt';
+
 import { readFileSync } from 'node:fs';
+import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertPayload } from '../../gateway/src/model/alert.js';
 import { basicAuth, type RunningGateway, SMALL_SITE, startGateway } from '../support/gateway.js';

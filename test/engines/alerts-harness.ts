@@ -8,11 +8,11 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { siteConfigSchema } from '../../gateway/src/config/schema.js';
 import { Site } from '../../gateway/src/config/site.js';
+import type { AlertEngine } from '../../gateway/src/engines/alerts/index.js';
 import type { Effect, Engine } from '../../gateway/src/engines/engine.js';
 import type { JournalBody, JournalEntry, OpInput } from '../../gateway/src/journal/types.js';
 import type { AlertPayload, AlertRequest } from '../../gateway/src/model/alert.js';
 import type { DeviceEvent } from '../../gateway/src/model/event.js';
-import type { AlertEngine } from '../../gateway/src/engines/alerts/index.js';
 
 export const T0 = Date.parse('2026-11-28T20:00:00.000Z');
 

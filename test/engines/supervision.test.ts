@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Effect } from '../../gateway/src/engines/engine.js';
 import { AlertEngine } from '../../gateway/src/engines/alerts/index.js';
+import type { Effect } from '../../gateway/src/engines/engine.js';
 import { SupervisionEngine } from '../../gateway/src/engines/supervision/index.js';
 import {
   alertOf,

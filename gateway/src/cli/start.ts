@@ -7,14 +7,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatProblem } from '../config/problem.js';
-import { loadSite } from '../config/load.js';
-import { parseDuration } from '../config/schema.js';
 import { ListenError } from '../broker/listeners.js';
+import { loadSite } from '../config/load.js';
+import { formatProblem } from '../config/problem.js';
+import { parseDuration } from '../config/schema.js';
 import { JournalOpenError } from '../journal/journal.js';
 import { createLogger } from '../logger.js';
 import { buildExtensions } from '../runtime/extensions.js';
-import { startGateway } from '../runtime/gateway.js';
+import { type ListenOptions, type RunningGateway, startGateway } from '../runtime/gateway.js';
 
 export const EXIT = { ok: 0, config: 1, listen: 3, journal: 4, internal: 70 } as const;
 
@@ -54,7 +54,7 @@ export async function runStart(opts: StartOptions): Promise<number> {
   const site = loaded.site;
   const g = site.config.gateway ?? {};
   const dataDir = resolve(opts.dataDir);
-  let listenOpts;
+  let listenOpts: ListenOptions;
   try {
     listenOpts = {
       host: env.GUARDPOST_HOST ?? g.mqtt?.host ?? '0.0.0.0',
@@ -70,7 +70,7 @@ export async function runStart(opts: StartOptions): Promise<number> {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.config;
   }
-  let gateway;
+  let gateway: RunningGateway;
   try {
     gateway = await startGateway({
       site,

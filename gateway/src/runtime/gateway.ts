@@ -2,18 +2,19 @@
  * The composition root: journal → engines → pipeline → broker → listeners →
  * extensions, started in that order and stopped in reverse.
  */
+
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { readFileSync } from 'node:fs';
 import type { Server as NetServer } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 import { PasswordVerifier } from '../auth/password.js';
-import type { Site } from '../config/site.js';
-import { attachMqttWebSocket, listen, mqttTcpServer, mqttTlsServer } from '../broker/listeners.js';
 import { createBroker, publishAsGateway } from '../broker/broker.js';
+import { attachMqttWebSocket, listen, mqttTcpServer, mqttTlsServer } from '../broker/listeners.js';
+import type { Site } from '../config/site.js';
 import { createEngineSet, makeQueries } from '../engines/index.js';
 import { EngineRunner, type OutboundEffect } from '../engines/runner.js';
 import { registerApi } from '../http/api.js';

@@ -23,8 +23,8 @@ import {
   decorate,
   joinTexts,
   panicText,
-  tamperText,
   type Texts,
+  tamperText,
 } from './messages.js';
 import { consoleUnitMismatch, escalates, isAdmin, targetsOf } from './rules.js';
 import { AlertStore, type StoredAlert } from './store.js';

@@ -15,11 +15,11 @@ import type { JournalEntry, TourRecord } from '../../journal/types.js';
 import type { DeviceEvent, TapEvent } from '../../model/event.js';
 import type { Effect, Engine } from '../engine.js';
 import { notStartedAlert, tourLateAlert, tourMissedAlert } from './alerts.js';
-import { finishedTourView, openTourView, type TourView } from './views.js';
 import { nextSlotAfter, type PatrolSchedule, scheduleOf, slotsBetween } from './schedule.js';
 import { emptyPatrolState, type PatrolState, parsePatrolState } from './state.js';
 import { DAY_MS, localDay, localStamp } from './time.js';
 import { missingOf, newTour, type OpenTour, ownerOf, tourRecord, unitOfTap, visit } from './tour.js';
+import { finishedTourView, openTourView, type TourView } from './views.js';
 
 /** Finished tours, tour starts and recorded slots are kept this long (console, schedule checks). */
 const RETAIN_MS = 2 * DAY_MS;

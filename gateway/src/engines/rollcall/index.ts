@@ -1,6 +1,6 @@
 export {
-  type RollcallEngineOptions,
   RollcallEngine,
+  type RollcallEngineOptions,
   type RollcallGuardView,
   type RollcallUnitView,
   type RollcallView,

@@ -13,7 +13,7 @@ import type { JournalEntry, OpInput, RollcallStartRecord, RollcallUnitResult } f
 import type { RollcallEvent } from '../../model/event.js';
 import { topics } from '../../topics.js';
 import type { Effect, Engine } from '../engine.js';
-import { DAY_MS, addDays, localDay, localInstant, localStamp } from '../patrol/time.js';
+import { addDays, DAY_MS, localDay, localInstant, localStamp } from '../patrol/time.js';
 import { answer, type CallState, callView, newCall, type RollcallView, unitResult } from './call.js';
 
 export type { RollcallGuardView, RollcallUnitView, RollcallView } from './call.js';

@@ -14,9 +14,10 @@
  * At replay the engine rebuilds from events and from the alert engine's
  * `device_offline` records (which tell that a silence was already raised).
  */
+
+import type { DeviceKind } from '../../config/schema.js';
 import type { Site } from '../../config/site.js';
 import type { JournalEntry } from '../../journal/types.js';
-import type { DeviceKind } from '../../config/schema.js';
 import type { DeviceEvent } from '../../model/event.js';
 import { offlineSilentText, offlineWillText } from '../alerts/messages.js';
 import type { Effect, Engine } from '../engine.js';
