@@ -51,6 +51,37 @@ function findForbiddenKey(root: unknown): string | null {
   return null;
 }
 
+function decodeUtf8(payload: Buffer): string | null {
+  try {
+    return utf8.decode(payload);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The payload rules shared by every JSON input (devices, consoles, operators):
+ * at most 4 KiB, strict UTF-8, valid JSON, a plain object, and no key that
+ * could poison prototypes anywhere in it. Never throws.
+ */
+export function parseJsonObject(payload: Buffer): Decoded<Json> {
+  if (payload.length > MAX_PAYLOAD_BYTES) {
+    return fail(`payload too large (${payload.length} > ${MAX_PAYLOAD_BYTES} bytes)`);
+  }
+  const text = decodeUtf8(payload);
+  if (text === null) return fail('invalid UTF-8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return fail('invalid JSON');
+  }
+  if (!isPlainObject(parsed)) return fail('payload must be a JSON object');
+  const forbidden = findForbiddenKey(parsed);
+  if (forbidden !== null) return fail(`forbidden key "${forbidden}"`);
+  return { ok: true, value: parsed };
+}
+
 function has(o: Json, key: string): boolean {
   return Object.hasOwn(o, key);
 }
@@ -103,22 +134,13 @@ export function decodeMqttPayload(
   if (payload.length > MAX_PAYLOAD_BYTES) {
     return fail(`payload too large (${payload.length} > ${MAX_PAYLOAD_BYTES} bytes)`);
   }
-  let text: string;
-  try {
-    text = utf8.decode(payload);
-  } catch {
-    return fail('invalid UTF-8');
+  if (kind === 'status') {
+    const text = decodeUtf8(payload);
+    return text === null ? fail('invalid UTF-8') : decodeStatus(device, text);
   }
-  if (kind === 'status') return decodeStatus(device, text);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return fail('invalid JSON');
-  }
-  if (!isPlainObject(parsed)) return fail('payload must be a JSON object');
-  const forbidden = findForbiddenKey(parsed);
-  if (forbidden !== null) return fail(`forbidden key "${forbidden}"`);
+  const obj = parseJsonObject(payload);
+  if (!obj.ok) return obj;
+  const parsed = obj.value;
   const o = parsed;
 
   switch (kind) {

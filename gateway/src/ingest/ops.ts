@@ -2,36 +2,11 @@
  * Decoding of console and operator inputs (protocol.md §1.3 ack/resolve,
  * §1.4 ops, and the inspection extension). Pure; never throws.
  */
+import { parseJsonObject } from '../../../devices/codecs/mqtt-json.js';
 import type { Account, Site } from '../config/site.js';
 import type { OpInput } from '../journal/types.js';
 import type { Decoded } from '../model/event.js';
 import type { ParsedTopic } from '../topics.js';
-
-const MAX_BYTES = 4096;
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-function parseObject(payload: Buffer): Decoded<Record<string, unknown>> {
-  if (payload.length > MAX_BYTES)
-    return { ok: false, reason: `payload too large (${payload.length} > ${MAX_BYTES} bytes)` };
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(payload);
-  } catch {
-    return { ok: false, reason: 'payload is not valid UTF-8' };
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { ok: false, reason: 'invalid JSON' };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, reason: 'payload must be a JSON object' };
-  }
-  for (const k of Object.keys(value))
-    if (FORBIDDEN_KEYS.has(k)) return { ok: false, reason: `forbidden key ${k}` };
-  return { ok: true, value: value as Record<string, unknown> };
-}
 
 const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 1000;
 
@@ -41,7 +16,7 @@ export function decodeOp(
   account: Account,
   site: Site,
 ): Decoded<OpInput> {
-  const obj = parseObject(payload);
+  const obj = parseJsonObject(payload);
   if (!obj.ok) return obj;
   const o = obj.value;
   const by = account.id;
