@@ -173,6 +173,36 @@ describe('panic alerts', () => {
 });
 
 describe('restart', () => {
+  it('a console that was offline across a gateway restart gets the open alerts when it subscribes again', async () => {
+    const g = await startGateway();
+    try {
+      const clientId = 'U03-duty-phone';
+      const first = await connectAs(g.mqttPort, 'U03-duty', 'secret', { clientId, clean: false });
+      await subscribe(first, 'gp/v1/unit/U03/#');
+      await end(first);
+      const button = await connectAs(g.mqttPort, 'U01-PANIC-1');
+      await publish(button, 'gp/v1/dev/U01-PANIC-1/panic', { state: 'pressed', seq: 7 });
+      await end(button);
+      await g.restart(); // the broker's sessions are gone; the journal is not
+      const { client, inbox } = await connectWithInbox(g.mqttPort, 'U03-duty', 'secret', {
+        clientId,
+        clean: false,
+      });
+      await subscribe(client, 'gp/v1/unit/U03/#');
+      const m = await inbox.waitFor((x) => alertOf(x).kind === 'panic' && alertOf(x).unit === 'U01');
+      expect(alertOf(m)).toMatchObject({ state: 'raised', zone: 'east' });
+      expect(m.topic).toBe('gp/v1/unit/U03/alert');
+      // a console of another zone is not caught up on it
+      const { client: west, inbox: westInbox } = await connectWithInbox(g.mqttPort, 'U11-duty');
+      await subscribe(west, 'gp/v1/unit/U11/#');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(westInbox.messages.filter((x) => alertOf(x).kind === 'panic')).toHaveLength(0);
+      await end(client, west);
+    } finally {
+      await g.stop();
+    }
+  });
+
   it('kill -9 between raise and escalation: after restart the escalation happens once', async () => {
     const g = await startGateway();
     try {

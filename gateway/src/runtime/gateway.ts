@@ -13,6 +13,7 @@ import type { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 import { PasswordVerifier } from '../auth/password.js';
 import { createBroker, publishAsGateway } from '../broker/broker.js';
+import { attachAlertCatchUp } from '../broker/catch-up.js';
 import { attachMqttWebSocket, listen, mqttTcpServer, mqttTlsServer } from '../broker/listeners.js';
 import type { Site } from '../config/site.js';
 import { createEngineSet, makeQueries } from '../engines/index.js';
@@ -111,6 +112,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   const created = await createBroker({ site, ingest: pipeline, logger, metrics });
   broker = created.broker;
+  const queries = makeQueries(runner);
+  attachAlertCatchUp(broker, created.accounts, (unit) => queries.alerts({ state: 'open', unit }), logger);
   const aedes = broker;
   const handle = (stream: Duplex): unknown => aedes.handle(stream);
 
@@ -119,7 +122,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const addresses: GatewayContext['addresses'] = { mqtt: 0, ws: 0, http: 0 };
   const extensions = opts.extensions;
   const verifier = new PasswordVerifier();
-  const queries = makeQueries(runner);
   const health = (): { status: number; body: Record<string, unknown> } => {
     const writable = journal.probeWritable();
     const stats = journal.stats();
