@@ -168,14 +168,29 @@ export class RollcallEngine implements Engine {
     return effects;
   }
 
+  /**
+   * The next scheduled start after the clock. The runtime asks after every
+   * commit, and the time-zone arithmetic is not free: the answer stays valid
+   * until the clock reaches it, so keep it until then.
+   */
+  private scheduledCache: { clock: number; next: number } | null = null;
+
   private nextScheduledStart(): number | null {
     const cfg = this.site.config.rollcall;
     const clock = this.state.clock;
     if (!cfg || cfg.at.length === 0 || clock === null) return null;
+    const c = this.scheduledCache;
+    if (c && clock >= c.clock && clock < c.next) return c.next;
+    const next = this.computeNextScheduledStart(cfg.at, clock);
+    this.scheduledCache = next === null ? null : { clock, next };
+    return next;
+  }
+
+  private computeNextScheduledStart(at: readonly string[], clock: number): number | null {
     const today = localDay(clock, this.site.timezone);
     let next: number | null = null;
     for (const day of [today, addDays(today, 1), addDays(today, 2)]) {
-      for (const hhmm of cfg.at) {
+      for (const hhmm of at) {
         const t = localInstant(day, hhmm, this.site.timezone);
         if (t > clock && (next === null || t < next)) next = t;
       }
