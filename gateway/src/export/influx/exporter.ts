@@ -6,16 +6,24 @@
  * between a write and the cursor commit re-sends the batch with the same
  * identities (measurement, tags, ms), which InfluxDB overwrites with identical
  * content. docs/influxdb.md explains the reasoning.
+ *
+ * This file is the loop and the health; write.ts writes a batch (bisect and
+ * quarantine), setup.ts connects and creates the database, metrics.ts and
+ * wake.ts hold the metrics and the waiting.
  */
-import { InfluxDB, type IPoint, escape as lineEscape } from 'influx';
+import type { InfluxDB } from 'influx';
 import type { Logger } from 'pino';
-import { Counter, Gauge, type Registry } from 'prom-client';
-import { parseDuration } from '../../config/schema.js';
 import type { Journal } from '../../journal/journal.js';
 import type { Extension, GatewayContext } from '../../runtime/context.js';
-import { classifyWriteError, isTransport, PointEncodingError, type WriteErrorKind } from './errors.js';
-import { influxSchemas, toPoints } from './points.js';
-import { ExportStore, type PendingPoint, type QuarantineRow } from './store.js';
+import { classifyWriteError, isTransport, type WriteErrorKind } from './errors.js';
+import { createExportMetrics, type ExportMetrics } from './metrics.js';
+import { toPoints } from './points.js';
+import { createClient, redact, setupDatabase } from './setup.js';
+import { ExportStore, type PendingPoint } from './store.js';
+import { Waker } from './wake.js';
+import { BatchWriter } from './write.js';
+
+export { influxDuration } from './setup.js';
 
 export const INFLUX_CURSOR = 'influx';
 
@@ -61,15 +69,6 @@ export interface InfluxExtension extends Extension {
   drained(seq?: number, timeoutMs?: number): Promise<boolean>;
 }
 
-interface Metrics {
-  backlogEvents: Gauge;
-  backlogAge: Gauge;
-  written: Counter;
-  errors: Counter<'kind'>;
-  quarantined: Counter;
-  lost: Counter;
-}
-
 const SLOT_HORIZON_MS = 60 * 60 * 1000;
 
 export function createInfluxExtension(options: InfluxExportOptions): InfluxExtension {
@@ -91,8 +90,9 @@ class InfluxExporter implements InfluxExtension {
   private journal: Journal | null = null;
   private log: Logger | null = null;
   private client: InfluxDB | null = null;
+  private writer: BatchWriter | null = null;
   private store: ExportStore | null = null;
-  private metrics: Metrics | null = null;
+  private metrics: ExportMetrics | null = null;
   private unsubscribe: (() => void) | null = null;
   private loop: Promise<void> | null = null;
 
@@ -110,8 +110,7 @@ class InfluxExporter implements InfluxExtension {
   /** The last retention gap seen ahead of the cursor (a stuck cursor re-reads it on every retry). */
   private gapNoted: { cursor: number; first: number } | null = null;
   private lastBacklog = { events: 0, oldestAgeMs: 0 };
-  private wakeCommitted = false;
-  private wakeResolve: (() => void) | null = null;
+  private readonly waker = new Waker(() => this.stopping);
 
   constructor(private readonly options: InfluxExportOptions) {
     this.batchSize = options.batchSize ?? 5000;
@@ -130,11 +129,24 @@ class InfluxExporter implements InfluxExtension {
     this.log = ctx.logger.child({ ext: 'influx' });
     this.store = new ExportStore(ctx.journal.db);
     this.quarantinedCount = this.store.quarantineCount();
-    this.metrics = this.createMetrics(ctx.metrics);
-    this.client = this.createClient();
+    this.metrics = createExportMetrics(ctx.metrics, () => this.backlog());
+    this.client = createClient({
+      url: this.options.url,
+      database: this.options.database,
+      username: this.options.username,
+      password: this.options.password,
+      requestTimeoutMs: this.requestTimeoutMs,
+    });
+    this.writer = new BatchWriter({
+      client: this.client,
+      database: this.options.database,
+      retentionPolicy: this.rpName,
+      log: this.log,
+      metrics: this.metrics,
+    });
     this.stopping = false;
     this.abandoned = false;
-    this.unsubscribe = ctx.onCommitted(() => this.wake(true));
+    this.unsubscribe = ctx.onCommitted(() => this.waker.wake(true));
     this.log.info(
       { url: redact(this.options.url), database: this.options.database, rp: this.rpName ?? null },
       'InfluxDB export starting',
@@ -146,7 +158,7 @@ class InfluxExporter implements InfluxExtension {
     this.stopping = true;
     this.unsubscribe?.();
     this.unsubscribe = null;
-    this.wake(false);
+    this.waker.wake(false);
     const loop = this.loop;
     if (loop) {
       let timer: NodeJS.Timeout | undefined;
@@ -207,13 +219,13 @@ class InfluxExporter implements InfluxExtension {
         }
         const full = await this.exportOnce();
         this.failures = 0;
-        if (!full && !this.stopping) await this.idle();
+        if (!full && !this.stopping) await this.waker.idle(this.pollMs, this.lingerMs);
       } catch (err) {
         if (this.abandoned) return;
         this.noteError(err);
         const delay = this.backoffDelay(this.failures);
         this.failures += 1;
-        await this.sleep(delay);
+        await this.waker.sleep(delay);
       }
     }
   }
@@ -240,7 +252,7 @@ class InfluxExporter implements InfluxExtension {
       }
     }
     const slots = store.assignTimes(pending);
-    const quarantined = await this.writeBisect(pending);
+    const quarantined = await (this.writer as BatchWriter).writeBisect(pending);
     if (this.abandoned) return false;
 
     const last = entries[entries.length - 1]?.seq ?? cursor;
@@ -261,94 +273,13 @@ class InfluxExporter implements InfluxExtension {
     return entries.length >= this.batchSize;
   }
 
-  /**
-   * Write the points; when InfluxDB refuses some of them, split until each
-   * refused point stands alone, and return those for quarantine. Transport
-   * errors propagate: the whole batch is retried from the cursor.
-   */
-  private async writeBisect(points: readonly PendingPoint[]): Promise<QuarantineRow[]> {
-    if (points.length === 0) return [];
-    try {
-      await this.post(points.map((p) => p.point));
-      return [];
-    } catch (err) {
-      const c = classifyWriteError(err);
-      if (c.kind !== 'bad_points' && c.kind !== 'too_large') throw err;
-      this.metrics?.errors.inc({ kind: c.kind });
-      if (points.length === 1) {
-        const p = points[0] as PendingPoint;
-        const line = this.toLine(p.point);
-        this.log?.warn(
-          { seq: p.seq, measurement: p.point.measurement, line, status: c.status, error: c.message },
-          'InfluxDB refused a point: quarantined (table influx_quarantine)',
-        );
-        return [
-          { seq: p.seq, measurement: p.point.measurement ?? '', line, error: c.message, at: Date.now() },
-        ];
-      }
-      const mid = Math.ceil(points.length / 2);
-      const left = await this.writeBisect(points.slice(0, mid));
-      const right = await this.writeBisect(points.slice(mid));
-      return [...left, ...right];
-    }
-  }
-
-  private async post(points: IPoint[]): Promise<void> {
-    const client = this.client as InfluxDB;
-    let pending: Promise<void>;
-    try {
-      pending = client.writePoints(points, {
-        precision: 'ms',
-        database: this.options.database,
-        retentionPolicy: this.rpName,
-      });
-    } catch (err) {
-      // schema coercion runs synchronously before the request
-      throw new PointEncodingError(err instanceof Error ? err.message : String(err));
-    }
-    await pending;
-  }
-
-  /** Create the database and retention policy. Unreachable server: throws (retried). Refused: logged, not fatal. */
   private async setup(): Promise<void> {
-    const client = this.client as InfluxDB;
     const log = this.log as Logger;
-    const db = this.options.database;
-    try {
-      await client.createDatabase(db);
-    } catch (err) {
-      const c = classifyWriteError(err);
-      if (isTransport(c.kind)) throw err;
-      log.warn(
-        { database: db, error: c.message },
-        'could not create the InfluxDB database (normal on InfluxDB 2.x/3.x: create the bucket and DBRP mapping yourself)',
-      );
-    }
-    if (this.rpName && this.options.retention) {
-      const duration = influxDuration(this.options.retention);
-      const rp = { database: db, duration, replication: 1 };
-      try {
-        await client.createRetentionPolicy(this.rpName, { ...rp, isDefault: true });
-      } catch (err) {
-        const c = classifyWriteError(err);
-        if (isTransport(c.kind)) throw err;
-        if (/already exists/i.test(c.message)) {
-          try {
-            await client.alterRetentionPolicy(this.rpName, rp);
-            log.info({ rp: this.rpName, duration }, 'InfluxDB retention policy updated');
-          } catch (err2) {
-            const c2 = classifyWriteError(err2);
-            if (isTransport(c2.kind)) throw err2;
-            log.warn({ rp: this.rpName, error: c2.message }, 'could not alter the InfluxDB retention policy');
-          }
-        } else {
-          log.warn({ rp: this.rpName, error: c.message }, 'could not create the InfluxDB retention policy');
-        }
-      }
-    }
+    const database = this.options.database;
+    await setupDatabase(this.client as InfluxDB, log, database, this.rpName, this.options.retention);
     this.setupDone = true;
     this.connected = true;
-    log.info({ database: db }, 'InfluxDB reachable');
+    log.info({ database }, 'InfluxDB reachable');
   }
 
   // ------------------------------------------------------------ helpers
@@ -419,159 +350,5 @@ class InfluxExporter implements InfluxExtension {
   private backoffDelay(failures: number): number {
     const ceiling = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** Math.min(failures, 20));
     return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-  }
-
-  private wake(committed: boolean): void {
-    if (committed) this.wakeCommitted = true;
-    const resolve = this.wakeResolve;
-    this.wakeResolve = null;
-    resolve?.();
-  }
-
-  /** Wait for a commit notification or the poll interval; after a commit, linger to batch more. */
-  private async idle(): Promise<void> {
-    if (!this.wakeCommitted) await this.waitForWake(this.pollMs);
-    if (this.wakeCommitted && !this.stopping && this.lingerMs > 0) await this.sleep(this.lingerMs);
-    this.wakeCommitted = false;
-  }
-
-  private waitForWake(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wakeResolve = null;
-        resolve();
-      }, ms);
-      this.wakeResolve = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-
-  /** Sleep that only stop() interrupts. */
-  private async sleep(ms: number): Promise<void> {
-    const until = Date.now() + ms;
-    while (!this.stopping && Date.now() < until) {
-      const saved = this.wakeCommitted;
-      await this.waitForWake(until - Date.now());
-      this.wakeCommitted = saved || this.wakeCommitted;
-    }
-  }
-
-  private toLine(point: IPoint): string {
-    const client = this.client as InfluxDB;
-    try {
-      const p = client.parsePoint(point, { precision: 'ms', database: this.options.database });
-      let line = lineEscape.measurement(p.measurement ?? '');
-      for (const name of p.tagsNames)
-        line += `,${lineEscape.tag(name)}=${lineEscape.tag(p.tags?.[name] ?? '')}`;
-      line += ` ${p.fieldsPairs.map(([k, v]) => `${lineEscape.tag(k)}=${v}`).join(',')}`;
-      if (p.castedTimestamp !== undefined) line += ` ${p.castedTimestamp}`;
-      return line;
-    } catch {
-      return JSON.stringify(point);
-    }
-  }
-
-  private createClient(): InfluxDB {
-    const url = new URL(this.options.url);
-    const protocol = url.protocol === 'https:' ? 'https' : 'http';
-    const port = url.port ? Number(url.port) : protocol === 'https' ? 443 : 80;
-    const username = this.options.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
-    const password = this.options.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
-    return new InfluxDB({
-      host: url.hostname,
-      port,
-      protocol,
-      path: url.pathname.replace(/\/+$/, ''),
-      database: this.options.database,
-      username,
-      password,
-      schema: influxSchemas(this.options.database),
-      // retries and backoff are ours (from the journal cursor); the pool must never park the host
-      pool: {
-        maxRetries: 0,
-        requestTimeout: this.requestTimeoutMs,
-        backoff: {
-          getDelay: () => 0,
-          next() {
-            return this;
-          },
-          reset() {
-            return this;
-          },
-        },
-      },
-    });
-  }
-
-  private createMetrics(registry: Registry): Metrics {
-    const fresh = (name: string) => registry.removeSingleMetric(name);
-    for (const name of [
-      'guardpost_influx_backlog_events',
-      'guardpost_influx_backlog_age_seconds',
-      'guardpost_influx_points_written_total',
-      'guardpost_influx_write_errors_total',
-      'guardpost_influx_quarantined_total',
-      'guardpost_influx_lost_to_retention_total',
-    ]) {
-      fresh(name);
-    }
-    const self = this;
-    return {
-      backlogEvents: new Gauge({
-        name: 'guardpost_influx_backlog_events',
-        help: 'Journal entries not yet exported to InfluxDB',
-        registers: [registry],
-        collect() {
-          this.set(self.backlog().events);
-        },
-      }),
-      backlogAge: new Gauge({
-        name: 'guardpost_influx_backlog_age_seconds',
-        help: 'Age of the oldest journal entry not yet exported to InfluxDB',
-        registers: [registry],
-        collect() {
-          this.set(self.backlog().oldestAgeMs / 1000);
-        },
-      }),
-      written: new Counter({
-        name: 'guardpost_influx_points_written_total',
-        help: 'Points written to InfluxDB (re-sends after a crash count again)',
-        registers: [registry],
-      }),
-      errors: new Counter({
-        name: 'guardpost_influx_write_errors_total',
-        help: 'Failed InfluxDB requests by kind (connection, timeout, server, auth, not_found, bad_points, too_large, client)',
-        labelNames: ['kind'],
-        registers: [registry],
-      }),
-      quarantined: new Counter({
-        name: 'guardpost_influx_quarantined_total',
-        help: 'Points InfluxDB refused, kept in the journal table influx_quarantine',
-        registers: [registry],
-      }),
-      lost: new Counter({
-        name: 'guardpost_influx_lost_to_retention_total',
-        help: 'Journal entries deleted by retention before they reached InfluxDB',
-        registers: [registry],
-      }),
-    };
-  }
-}
-
-/** InfluxQL durations are integers with a unit (no decimals, no ms below 1h anyway). */
-export function influxDuration(value: string): string {
-  if (/^\d+(s|m|h|d|w)$/.test(value)) return value;
-  return `${Math.max(1, Math.round(parseDuration(value) / 1000))}s`;
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
   }
 }
