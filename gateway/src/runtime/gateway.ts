@@ -15,6 +15,7 @@ import { PasswordVerifier } from '../auth/password.js';
 import { createBroker, publishAsGateway } from '../broker/broker.js';
 import { attachAlertCatchUp } from '../broker/catch-up.js';
 import { attachMqttWebSocket, listen, mqttTcpServer, mqttTlsServer } from '../broker/listeners.js';
+import { withMqtt5 } from '../broker/mqtt5.js';
 import type { Site } from '../config/site.js';
 import { createEngineSet, makeQueries } from '../engines/index.js';
 import { EngineRunner, type OutboundEffect } from '../engines/runner.js';
@@ -115,7 +116,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const queries = makeQueries(runner);
   attachAlertCatchUp(broker, created.accounts, (unit) => queries.alerts({ state: 'open', unit }), logger);
   const aedes = broker;
-  const handle = (stream: Duplex): unknown => aedes.handle(stream);
+  // MQTT 5 clients are bridged to aedes (3.1.1 only); 3.1/3.1.1 clients pass through untouched
+  const mqtt5Log = logger.child({ component: 'mqtt5' });
+  const handle = withMqtt5((stream: Duplex): unknown => aedes.handle(stream), {
+    onError: (err) => mqtt5Log.debug({ err: err.message }, 'MQTT 5 connection closed'),
+  });
 
   const router = new Router();
   const servers: (NetServer | HttpServer)[] = [];
