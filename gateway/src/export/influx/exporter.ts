@@ -18,7 +18,7 @@ import type { Extension, GatewayContext } from '../../runtime/context.js';
 import { classifyWriteError, isTransport, type WriteErrorKind } from './errors.js';
 import { createExportMetrics, type ExportMetrics } from './metrics.js';
 import { toPoints } from './points.js';
-import { createClient, redact, setupDatabase } from './setup.js';
+import { connect, redact, setupDatabase } from './setup.js';
 import { ExportStore, type PendingPoint } from './store.js';
 import { Waker } from './wake.js';
 import { BatchWriter } from './write.js';
@@ -130,15 +130,17 @@ class InfluxExporter implements InfluxExtension {
     this.store = new ExportStore(ctx.journal.db);
     this.quarantinedCount = this.store.quarantineCount();
     this.metrics = createExportMetrics(ctx.metrics, () => this.backlog());
-    this.client = createClient({
+    const connection = connect({
       url: this.options.url,
       database: this.options.database,
       username: this.options.username,
       password: this.options.password,
       requestTimeoutMs: this.requestTimeoutMs,
     });
+    this.client = connection.client;
     this.writer = new BatchWriter({
-      client: this.client,
+      pool: connection.pool,
+      auth: connection.auth,
       database: this.options.database,
       retentionPolicy: this.rpName,
       log: this.log,
@@ -252,7 +254,9 @@ class InfluxExporter implements InfluxExtension {
       }
     }
     const slots = store.assignTimes(pending);
-    const quarantined = await (this.writer as BatchWriter).writeBisect(pending);
+    const writer = this.writer as BatchWriter;
+    writer.encode(pending);
+    const quarantined = await writer.writeBisect(pending);
     if (this.abandoned) return false;
 
     const last = entries[entries.length - 1]?.seq ?? cursor;

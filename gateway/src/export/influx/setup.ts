@@ -1,8 +1,10 @@
 /**
- * Connecting to InfluxDB: the node-influx client (our own retries, none of
- * the pool's) and the one-time setup of the database and retention policy.
+ * Connecting to InfluxDB: the node-influx client and HTTP pool (our own
+ * retries, none of the pool's) and the one-time setup of the database and retention policy.
  */
-import { InfluxDB } from 'influx';
+import { InfluxDB, type IPoolOptions } from 'influx';
+// node-influx's HTTP pool (what writePoints posts with), for writing prepared lines
+import { Pool } from 'influx/lib/src/pool.js';
 import type { Logger } from 'pino';
 import { parseDuration } from '../../config/schema.js';
 import { classifyWriteError, isTransport } from './errors.js';
@@ -16,36 +18,50 @@ export interface ClientOptions {
   requestTimeoutMs: number;
 }
 
-export function createClient(options: ClientOptions): InfluxDB {
+/** The admin client, and the pool and credentials the exporter posts prepared line protocol with. */
+export interface Connection {
+  client: InfluxDB;
+  pool: Pool;
+  /** `user:password` for the pool's requests, as node-influx sends it. */
+  auth: string | undefined;
+}
+
+export function connect(options: ClientOptions): Connection {
   const url = new URL(options.url);
   const protocol = url.protocol === 'https:' ? 'https' : 'http';
   const port = url.port ? Number(url.port) : protocol === 'https' ? 443 : 80;
+  const path = url.pathname.replace(/\/+$/, '');
   const username = options.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
   const password = options.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
-  return new InfluxDB({
+  // retries and backoff are ours (from the journal cursor); the pool must never park the host
+  const pool: IPoolOptions = {
+    maxRetries: 0,
+    requestTimeout: options.requestTimeoutMs,
+    backoff: {
+      getDelay: () => 0,
+      next() {
+        return this;
+      },
+      reset() {
+        return this;
+      },
+    },
+  };
+  const client = new InfluxDB({
     host: url.hostname,
     port,
     protocol,
-    path: url.pathname.replace(/\/+$/, ''),
+    path,
     database: options.database,
     username,
     password,
     schema: influxSchemas(options.database),
-    // retries and backoff are ours (from the journal cursor); the pool must never park the host
-    pool: {
-      maxRetries: 0,
-      requestTimeout: options.requestTimeoutMs,
-      backoff: {
-        getDelay: () => 0,
-        next() {
-          return this;
-        },
-        reset() {
-          return this;
-        },
-      },
-    },
+    pool,
   });
+  const writePool = new Pool(pool);
+  writePool.addHost(`${protocol}://${url.hostname}:${port}${path}`);
+  const auth = typeof username === 'string' ? `${username}:${password || ''}` : undefined;
+  return { client, pool: writePool, auth };
 }
 
 /**

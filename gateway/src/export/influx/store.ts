@@ -36,6 +36,8 @@ export interface Slot {
 export interface PendingPoint {
   seq: number;
   point: IPoint;
+  /** Its line protocol once its time is assigned, or why it cannot be encoded. */
+  line?: string | Error;
 }
 
 export class ExportStore {
@@ -79,13 +81,21 @@ export class ExportStore {
   /**
    * Give each point (in journal seq order) its timestamp: its own `at`, or
    * the next millisecond of its series not taken by another entry. Mutates
-   * the points' timestamps and returns the slots to commit.
+   * the points' timestamps and returns the slots to commit. `inFlight`: the
+   * slots of the batch being written right before this one, taken as if
+   * already committed.
    */
-  assignTimes(pending: readonly PendingPoint[]): Slot[] {
+  assignTimes(pending: readonly PendingPoint[], inFlight: readonly Slot[] = []): Slot[] {
     const occupied = new Map<string, Map<number, number>>();
     const skip = new Map<string, Map<number, number>>();
     const minAt = new Map<string, number>();
     const keys = pending.map((p) => seriesKey(p.point));
+    const ahead = new Map<string, Slot[]>();
+    for (const s of inFlight) {
+      const list = ahead.get(s.series);
+      if (list) list.push(s);
+      else ahead.set(s.series, [s]);
+    }
     pending.forEach((p, i) => {
       const key = keys[i] as string;
       const at = Number(p.point.timestamp);
@@ -95,6 +105,7 @@ export class ExportStore {
       const occ = new Map<number, number>();
       for (const row of this.loadSeries.all(key, from) as { ms: number; seq: number }[])
         occ.set(row.ms, row.seq);
+      for (const s of ahead.get(key) ?? []) if (s.ms >= from) occ.set(s.ms, s.seq);
       occupied.set(key, occ);
       skip.set(key, new Map());
     }

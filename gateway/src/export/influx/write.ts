@@ -4,14 +4,16 @@
  * quarantine and the rest is written. Transport errors propagate: the whole
  * batch is retried from the cursor.
  */
-import { type InfluxDB, type IPoint, escape as lineEscape } from 'influx';
+import type { Pool } from 'influx/lib/src/pool.js';
 import type { Logger } from 'pino';
 import { classifyWriteError, PointEncodingError } from './errors.js';
+import { encodeLine } from './line.js';
 import type { ExportMetrics } from './metrics.js';
 import type { PendingPoint, QuarantineRow } from './store.js';
 
 export interface BatchWriterOptions {
-  client: InfluxDB;
+  pool: Pool;
+  auth: string | undefined;
   database: string;
   retentionPolicy: string | undefined;
   log: Logger;
@@ -21,11 +23,26 @@ export interface BatchWriterOptions {
 export class BatchWriter {
   constructor(private readonly o: BatchWriterOptions) {}
 
+  /**
+   * Give each point its line (after its time is assigned). A point that
+   * cannot be encoded keeps the error: a write containing it fails like a
+   * refused point, so bisecting quarantines it alone.
+   */
+  encode(points: readonly PendingPoint[]): void {
+    for (const p of points) {
+      try {
+        p.line = encodeLine(p.point);
+      } catch (err) {
+        p.line = new PointEncodingError(err instanceof Error ? err.message : String(err));
+      }
+    }
+  }
+
   /** Write the points; returns the ones InfluxDB refused, one by one. */
   async writeBisect(points: readonly PendingPoint[]): Promise<QuarantineRow[]> {
     if (points.length === 0) return [];
     try {
-      await this.post(points.map((p) => p.point));
+      await this.post(points);
       return [];
     } catch (err) {
       const c = classifyWriteError(err);
@@ -33,7 +50,7 @@ export class BatchWriter {
       this.o.metrics.errors.inc({ kind: c.kind });
       if (points.length === 1) {
         const p = points[0] as PendingPoint;
-        const line = this.toLine(p.point);
+        const line = typeof p.line === 'string' ? p.line : JSON.stringify(p.point);
         this.o.log.warn(
           { seq: p.seq, measurement: p.point.measurement, line, status: c.status, error: c.message },
           'InfluxDB refused a point: quarantined (table influx_quarantine)',
@@ -49,33 +66,20 @@ export class BatchWriter {
     }
   }
 
-  private async post(points: IPoint[]): Promise<void> {
-    let pending: Promise<void>;
-    try {
-      pending = this.o.client.writePoints(points, {
-        precision: 'ms',
-        database: this.o.database,
-        retentionPolicy: this.o.retentionPolicy,
-      });
-    } catch (err) {
-      // schema coercion runs synchronously before the request
-      throw new PointEncodingError(err instanceof Error ? err.message : String(err));
+  private async post(points: readonly PendingPoint[]): Promise<void> {
+    if (points.some((p) => p.line === undefined)) this.encode(points);
+    let body = '';
+    for (const p of points) {
+      if (typeof p.line !== 'string') throw p.line;
+      body += body.length > 0 ? `\n${p.line}` : p.line;
     }
-    await pending;
-  }
-
-  /** The line protocol of a refused point, for the quarantine table. */
-  private toLine(point: IPoint): string {
-    try {
-      const p = this.o.client.parsePoint(point, { precision: 'ms', database: this.o.database });
-      let line = lineEscape.measurement(p.measurement ?? '');
-      for (const name of p.tagsNames)
-        line += `,${lineEscape.tag(name)}=${lineEscape.tag(p.tags?.[name] ?? '')}`;
-      line += ` ${p.fieldsPairs.map(([k, v]) => `${lineEscape.tag(k)}=${v}`).join(',')}`;
-      if (p.castedTimestamp !== undefined) line += ` ${p.castedTimestamp}`;
-      return line;
-    } catch {
-      return JSON.stringify(point);
-    }
+    // what node-influx's writePoints sends, with the body prepared
+    await this.o.pool.discard({
+      method: 'POST',
+      path: '/write',
+      query: { db: this.o.database, precision: 'ms', rp: this.o.retentionPolicy },
+      body,
+      auth: this.o.auth,
+    });
   }
 }
