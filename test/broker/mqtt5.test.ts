@@ -3,6 +3,7 @@
  * against the real gateway, over TCP and WebSocket, next to 3.1.1 clients.
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../support/gateway.js';
 import { connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
@@ -229,3 +230,121 @@ describe('MQTT 5 next to MQTT 3.1.1', () => {
     expect(await disconnect).toBe(0x94);
   });
 });
+
+describe('MQTT 5 sessions, QoS 2 and bad input', () => {
+  it('QoS 2 from a v5 device completes (PUBREC/PUBREL/PUBCOMP translated) and is ingested once', async () => {
+    const tech = await connect5('tech1');
+    await subscribe(tech.client, 'gp/v1/events/#');
+    const reader = await connect5('U02-READER-1');
+    const n = ++seq;
+    await new Promise<void>((resolve, reject) =>
+      reader.client.publish(
+        'gp/v1/dev/U02-READER-1/tap',
+        JSON.stringify({ uid: '04A1B2C3D4E5F6', seq: n }),
+        { qos: 2 },
+        (err) => (err ? reject(err) : resolve()),
+      ),
+    );
+    await tech.inbox.waitFor((m) => m.topic.startsWith('gp/v1/events/tap/') && json(m).seq === n);
+    // a later marker proves the inbox is current: the event came once
+    const m2 = ++seq;
+    await publish(reader.client, 'gp/v1/dev/U02-READER-1/tap', { uid: '04A1B2C3D4E5F6', seq: m2 });
+    await tech.inbox.waitFor((m) => json(m).seq === m2);
+    expect(tech.inbox.messages.filter((m) => json(m).seq === n)).toHaveLength(1);
+    await end(tech.client, reader.client);
+  });
+
+  it('a burst of 300 QoS 1 taps from a v5 device all reach a v5 subscriber, each once', async () => {
+    const op = await connect5('police-west');
+    await subscribe(op.client, 'gp/v1/events/tap/#');
+    const wand = await connect5('G001-WAND');
+    const first = seq + 1;
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < 300; i++)
+      sends.push(publish(wand.client, 'gp/v1/dev/G001-WAND/tap', { uid: '04D1E2F4', seq: ++seq }));
+    await Promise.all(sends);
+    const last = seq;
+    await op.inbox.waitFor((m) => json(m).seq === last, 20_000, 'last tap');
+    const seen = op.inbox.messages.map((m) => Number(json(m).seq)).filter((n) => n >= first && n <= last);
+    expect(new Set(seen).size).toBe(300);
+    expect(seen).toHaveLength(300);
+    await end(op.client, wand.client);
+  });
+
+  it('a console with sessionExpiryInterval > 0 gets the alerts queued while it was away', async () => {
+    const clientId = `U04-duty-persist-${Date.now()}`;
+    const persist: IClientOptions = { clientId, clean: false, properties: { sessionExpiryInterval: 3600 } };
+    const first = await connect5('U04-duty', 'secret', persist);
+    await subscribe(first.client, 'gp/v1/unit/U04/#');
+    await end(first.client);
+
+    const admin = await connectAs(gw.mqttPort, 'police-east');
+    const marker = `away-${Date.now()}`;
+    await publish(admin, 'gp/v1/ops/alert', { unit: 'U04', message: marker, severity: 'warning' });
+    await end(admin);
+
+    const again = await connect5('U04-duty', 'secret', persist);
+    expect((again.connack as { sessionPresent?: boolean }).sessionPresent).toBe(true);
+    const got = await again.inbox.waitFor(
+      (m) => m.topic === 'gp/v1/unit/U04/alert' && String(json(m).message).includes(marker),
+    );
+    expect(json(got).kind).toBe('custom');
+    await end(again.client);
+  });
+
+  it('a malformed packet after CONNECT gets DISCONNECT 0x81 and the connection is closed', async () => {
+    const { createConnection } = await import('node:net');
+    const mqttPacket = (await import('mqtt-packet')).default;
+    const socket = createConnection(gw.mqttPort, '127.0.0.1');
+    const received: Packet[] = [];
+    const parser = mqttPacket.parser({ protocolVersion: 5 });
+    parser.on('packet', (p: Packet) => received.push(p));
+    socket.on('data', (b) => parser.parse(b));
+    const closedSocket = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.on('error', () => undefined);
+    socket.write(
+      mqttPacket.generate(
+        {
+          cmd: 'connect',
+          protocolId: 'MQTT',
+          protocolVersion: 5,
+          clean: true,
+          clientId: 'raw-v5',
+          keepalive: 30,
+          username: 'tech1',
+          password: Buffer.from('secret'),
+        },
+        { protocolVersion: 5 },
+      ),
+    );
+    await until(() => received.some((p) => p.cmd === 'connack'));
+    expect(received[0]).toMatchObject({ cmd: 'connack', reasonCode: 0 });
+    socket.write(Buffer.from([0x80, 0x02, 0x00, 0x01])); // SUBSCRIBE with reserved flags 0000
+    await closedSocket;
+    expect(received.find((p) => p.cmd === 'disconnect')).toMatchObject({ reasonCode: 0x81 });
+    // the gateway is fine
+    const ok = await connect5('tech1');
+    expect(ok.connack.reasonCode).toBe(0);
+    await end(ok.client);
+  });
+
+  it('garbage instead of a CONNECT is closed the way aedes always did', async () => {
+    const { createConnection } = await import('node:net');
+    const socket = createConnection(gw.mqttPort, '127.0.0.1');
+    socket.on('error', () => undefined);
+    const closedSocket = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    await closedSocket;
+    const ok = await connectAs(gw.mqttPort, 'tech1');
+    expect(ok.connected).toBe(true);
+    await end(ok);
+  });
+});
+
+async function until(pred: () => boolean, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!pred()) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
