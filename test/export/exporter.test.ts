@@ -257,6 +257,23 @@ describe('InfluxDB export (component, real influxd)', () => {
     ]);
   });
 
+  it('moves same-ms points across batch boundaries as one batch would (next batch prepared during a write)', async () => {
+    const db = freshDb();
+    const tc = makeContext(site);
+    // three taps of one wand per ms, in batches of 7: every batch starts on slots its predecessor took
+    const entries = tc.append(
+      Array.from({ length: 300 }, (_, i) => {
+        const at = T + Math.floor(i / 3);
+        return { body: tap(at, i + 1), at };
+      }),
+    );
+    const ext = await startExporter(tc, { database: db, batchSize: 7 });
+    expect(await ext.drained(entries.at(-1)?.seq, 30_000)).toBe(true);
+    const taps = await rows(influx, 'SELECT seq FROM tap ORDER BY time', db);
+    expect(taps.map((r) => [r.time, r.seq])).toEqual(entries.map((e, i) => [T + i, e.seq]));
+    expect(ext.health()).toMatchObject({ written: 300, backlog: { events: 0 } });
+  });
+
   it('survives an outage: 5,000 events journaled while influxd is down all arrive once', async () => {
     const db = freshDb();
     const tc = makeContext(site);

@@ -7,7 +7,8 @@
  * identities (measurement, tags, ms), which InfluxDB overwrites with identical
  * content. docs/influxdb.md explains the reasoning.
  *
- * This file is the loop and the health; write.ts writes a batch (bisect and
+ * This file is the loop and the health; batches.ts prepares batches (the next
+ * one while a write is in flight), write.ts writes one (bisect and
  * quarantine), setup.ts connects and creates the database, metrics.ts and
  * wake.ts hold the metrics and the waiting.
  */
@@ -15,11 +16,11 @@ import type { InfluxDB } from 'influx';
 import type { Logger } from 'pino';
 import type { Journal } from '../../journal/journal.js';
 import type { Extension, GatewayContext } from '../../runtime/context.js';
+import { BatchPreparer } from './batches.js';
 import { classifyWriteError, isTransport, type WriteErrorKind } from './errors.js';
 import { createExportMetrics, type ExportMetrics } from './metrics.js';
-import { toPoints } from './points.js';
 import { connect, redact, setupDatabase } from './setup.js';
-import { ExportStore, type PendingPoint } from './store.js';
+import { ExportStore, type QuarantineRow } from './store.js';
 import { Waker } from './wake.js';
 import { BatchWriter } from './write.js';
 
@@ -86,11 +87,11 @@ class InfluxExporter implements InfluxExtension {
   private readonly stopTimeoutMs: number;
   private readonly rpName: string | undefined;
 
-  private ctx: GatewayContext | null = null;
   private journal: Journal | null = null;
   private log: Logger | null = null;
   private client: InfluxDB | null = null;
   private writer: BatchWriter | null = null;
+  private batches: BatchPreparer | null = null;
   private store: ExportStore | null = null;
   private metrics: ExportMetrics | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -124,7 +125,6 @@ class InfluxExporter implements InfluxExtension {
   }
 
   async start(ctx: GatewayContext): Promise<void> {
-    this.ctx = ctx;
     this.journal = ctx.journal;
     this.log = ctx.logger.child({ ext: 'influx' });
     this.store = new ExportStore(ctx.journal.db);
@@ -146,6 +146,7 @@ class InfluxExporter implements InfluxExtension {
       log: this.log,
       metrics: this.metrics,
     });
+    this.batches = new BatchPreparer(ctx.journal, this.store, this.writer, () => ctx.site, this.batchSize);
     this.stopping = false;
     this.abandoned = false;
     this.unsubscribe = ctx.onCommitted(() => this.waker.wake(true));
@@ -232,34 +233,42 @@ class InfluxExporter implements InfluxExtension {
     }
   }
 
-  /** Export one batch; true when the batch was full (more is probably waiting). */
+  /**
+   * Export one batch; true when the batch was full (more is probably
+   * waiting). While a full batch is in flight the next one is prepared
+   * (batches.ts).
+   */
   private async exportOnce(): Promise<boolean> {
     const journal = this.journal as Journal;
     const store = this.store as ExportStore;
     const cursor = journal.getCursor(INFLUX_CURSOR);
-    const entries = journal.readAfter(cursor, this.batchSize);
-    if (entries.length === 0) {
+    const batches = this.batches as BatchPreparer;
+    const batch = batches.next(cursor);
+    if (batch === null) {
       this.lastBacklog = { events: 0, oldestAgeMs: 0 };
       return false;
     }
+    const { entries, pending, slots, minAt } = batch;
     this.checkRetentionGap(cursor, entries[0]?.seq ?? cursor + 1);
-
-    const site = (this.ctx as GatewayContext).site;
-    const pending: PendingPoint[] = [];
-    let minAt = Number.POSITIVE_INFINITY;
-    for (const entry of entries) {
-      for (const point of toPoints(entry, site)) {
-        pending.push({ seq: entry.seq, point });
-        minAt = Math.min(minAt, Number(point.timestamp));
-      }
-    }
-    const slots = store.assignTimes(pending);
-    const writer = this.writer as BatchWriter;
-    writer.encode(pending);
-    const quarantined = await writer.writeBisect(pending);
-    if (this.abandoned) return false;
-
     const last = entries[entries.length - 1]?.seq ?? cursor;
+    const full = entries.length >= this.batchSize;
+
+    const writing = (this.writer as BatchWriter).writeBisect(pending);
+    // awaited below; this only keeps an early failure from counting as unhandled meanwhile
+    writing.catch(() => undefined);
+    if (full) await batches.prepareAhead(batch, () => this.stopping);
+    let quarantined: QuarantineRow[];
+    try {
+      quarantined = await writing;
+    } catch (err) {
+      batches.discard();
+      throw err;
+    }
+    if (this.abandoned) {
+      batches.discard();
+      return false;
+    }
+
     const added = store.commit(slots, quarantined, () => journal.setCursor(INFLUX_CURSOR, last));
     const written = pending.length - quarantined.length;
     this.written += written;
@@ -273,8 +282,10 @@ class InfluxExporter implements InfluxExtension {
     if (Date.now() - this.lastSlotPrune > 60_000 && Number.isFinite(minAt)) {
       store.prune(minAt - SLOT_HORIZON_MS);
       this.lastSlotPrune = Date.now();
+      // the prepared batch saw the slots just pruned: prepare it again
+      batches.discard();
     }
-    return entries.length >= this.batchSize;
+    return full;
   }
 
   private async setup(): Promise<void> {
