@@ -292,6 +292,25 @@ describe('MQTT 5 sessions, QoS 2 and bad input', () => {
     await end(again.client);
   });
 
+  it('other client stacks: mosquitto_pub with MQTT 5, 3.1.1 and 3.1 all get their taps ingested', async () => {
+    const { execFile } = await import('node:child_process');
+    const tech = await connect5('tech1');
+    await subscribe(tech.client, 'gp/v1/events/tap/#');
+    for (const version of ['mqttv5', 'mqttv311', 'mqttv31']) {
+      const n = ++seq;
+      const args = ['-h', '127.0.0.1', '-p', String(gw.mqttPort), '-V', version, '-q', '1'];
+      args.push('-i', `mosq-${version}-${n}`, '-u', 'U02-READER-1', '-P', 'secret');
+      args.push('-t', 'gp/v1/dev/U02-READER-1/tap', '-m', JSON.stringify({ uid: '04A1B2C3D4E5F6', seq: n }));
+      await new Promise<void>((resolve, reject) =>
+        execFile('mosquitto_pub', args, { timeout: 10_000 }, (err, _out, stderr) =>
+          err ? reject(new Error(`${version}: ${stderr || err.message}`)) : resolve(),
+        ),
+      );
+      await tech.inbox.waitFor((m) => json(m).seq === n, 10_000, `tap via ${version}`);
+    }
+    await end(tech.client);
+  });
+
   it('a malformed packet after CONNECT gets DISCONNECT 0x81 and the connection is closed', async () => {
     const { createConnection } = await import('node:net');
     const mqttPacket = (await import('mqtt-packet')).default;
