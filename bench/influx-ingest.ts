@@ -4,7 +4,11 @@
  *
  * - live: events appended in commits of 50 while the exporter runs;
  * - backlog: N events journaled while influxd is down, then influxd starts
- *   and the exporter flushes (the outage-recovery case).
+ *   and the exporter flushes (the outage-recovery case; includes influxd's
+ *   start-up and the exporter's first retry backoff, 250–500 ms with jitter);
+ * - drain: N events journaled, influxd up and the database already created
+ *   (by a first start of an exporter on it), timed from start to drained: the
+ *   exporter's own throughput.
  *
  * Usage: node --import tsx bench/influx-ingest.ts [--events 50000] [--batch 5000]
  * Prints one JSON line per scenario. Not a test: nothing here asserts timings.
@@ -17,7 +21,7 @@ import { heartbeat, smallSite, tap } from '../test/export/helpers.js';
 import { startInfluxd } from '../test/support/influxd.js';
 
 export interface IngestResult {
-  scenario: 'live' | 'backlog';
+  scenario: 'live' | 'backlog' | 'drain';
   events: number;
   batchSize: number;
   seconds: number;
@@ -37,7 +41,7 @@ export async function runInfluxIngestBench(events = 50_000, batchSize = 5000): P
   const results: IngestResult[] = [];
   const t0 = Date.now() - 3600_000;
   try {
-    for (const scenario of ['live', 'backlog'] as const) {
+    for (const scenario of ['live', 'backlog', 'drain'] as const) {
       const tc = makeContext(site);
       const ext = createInfluxExtension({
         url: influx.url,
@@ -50,7 +54,19 @@ export async function runInfluxIngestBench(events = 50_000, batchSize = 5000): P
         return { body: body(i + 1, at), at };
       });
       let started: number;
-      if (scenario === 'backlog') {
+      if (scenario === 'drain') {
+        // create the database first, so that only the export is timed
+        const warm = makeContext(site);
+        const setup = createInfluxExtension({ url: influx.url, database: 'bench_drain' });
+        await setup.start(warm.ctx);
+        await setup.drained(0, 30_000);
+        while (setup.health().connected !== true) await new Promise((r) => setTimeout(r, 20));
+        await setup.stop();
+        warm.journal.close();
+        for (let i = 0; i < items.length; i += 1000) tc.append(items.slice(i, i + 1000));
+        started = performance.now();
+        await ext.start(tc.ctx);
+      } else if (scenario === 'backlog') {
         await influx.stop();
         for (let i = 0; i < items.length; i += 1000) tc.append(items.slice(i, i + 1000));
         await ext.start(tc.ctx);

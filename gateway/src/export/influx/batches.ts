@@ -40,11 +40,16 @@ export class BatchPreparer {
     return this.takeAhead(cursor) ?? this.prepare(cursor, []);
   }
 
-  /** Prepare the batch after `batch` once its request is on its way (call while it is in flight). */
+  /**
+   * Prepare the batch after `batch` once its request is on its way (call
+   * while it is in flight); only when a full one is already journaled, since
+   * a partial one would be read again anyway.
+   */
   async prepareAhead(batch: Batch, stopping: () => boolean): Promise<void> {
+    const last = batch.entries[batch.entries.length - 1]?.seq ?? batch.cursor;
+    if (this.journal.lastSeq() - last < this.batchSize) return;
     await new Promise((resolve) => setImmediate(resolve));
     if (stopping()) return;
-    const last = batch.entries[batch.entries.length - 1]?.seq ?? batch.cursor;
     try {
       this.ahead = this.prepare(last, batch.slots);
     } catch {
