@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { canPublish, canSubscribe } from '../../gateway/src/broker/acl.js';
-import { siteConfigSchema } from '../../gateway/src/config/schema.js';
-import { type Account, Site } from '../../gateway/src/config/site.js';
+import type { Account } from '../../gateway/src/config/site.js';
 import { filterCovers } from '../../gateway/src/topics.js';
-import { SMALL_SITE } from '../support/gateway.js';
+import { smallSite } from '../support/site.js';
 
-const site = new Site(siteConfigSchema.parse(parse(readFileSync(SMALL_SITE, 'utf8'))));
+const site = smallSite();
 const zoneOf = (u: string): string | undefined => site.units.get(u)?.zone;
 const acct = (id: string): Account => {
   const a = site.accounts.get(id);

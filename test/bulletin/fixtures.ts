@@ -1,9 +1,5 @@
-/** Hand-made journal entries for the bulletin's unit tests: every figure has a known answer. */
-import { readFileSync } from 'node:fs';
 import { DateTime } from 'luxon';
-import { parse } from 'yaml';
-import { type SiteConfig, siteConfigSchema } from '../../gateway/src/config/schema.js';
-import { Site } from '../../gateway/src/config/site.js';
+import type { Site } from '../../gateway/src/config/site.js';
 import type {
   JournalBody,
   JournalEntry,
@@ -12,17 +8,13 @@ import type {
 } from '../../gateway/src/journal/types.js';
 import type { AlertKind, AlertPayload, AlertState } from '../../gateway/src/model/alert.js';
 import type { TapEvent } from '../../gateway/src/model/event.js';
+import { type RawSite, smallSite } from '../support/site.js';
 
 export const TZ = 'Asia/Shanghai';
 
 /** The small test site, optionally changed (joint routes, points rules...). */
-export function testSite(change?: (raw: Record<string, unknown> & Partial<SiteConfig>) => void): Site {
-  const raw = parse(readFileSync(new URL('../fixtures/small-site.yaml', import.meta.url), 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  change?.(raw);
-  return new Site(siteConfigSchema.parse(raw));
+export function testSite(change?: (raw: RawSite) => void): Site {
+  return smallSite(change);
 }
 
 /** Local wall-clock time in Asia/Shanghai → epoch ms. */

@@ -1,24 +1,15 @@
-/**
- * Test harness for the alert and supervision engines: a journal in an array
- * and a runner that behaves like the gateway's (records appended and fed back
- * to every engine, `raise` effects routed to the alert engine). Time is a
- * plain number.
- */
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { siteConfigSchema } from '../../gateway/src/config/schema.js';
-import { Site } from '../../gateway/src/config/site.js';
+import type { Site } from '../../gateway/src/config/site.js';
 import type { AlertEngine } from '../../gateway/src/engines/alerts/index.js';
 import type { Effect, Engine } from '../../gateway/src/engines/engine.js';
 import type { JournalBody, JournalEntry, OpInput } from '../../gateway/src/journal/types.js';
 import type { AlertPayload, AlertRequest } from '../../gateway/src/model/alert.js';
 import type { DeviceEvent } from '../../gateway/src/model/event.js';
+import { smallSite } from '../support/site.js';
 
 export const T0 = Date.parse('2026-11-28T20:00:00.000Z');
 
 export function loadSite(yamlText?: string): Site {
-  const text = yamlText ?? readFileSync(new URL('../fixtures/small-site.yaml', import.meta.url), 'utf8');
-  return new Site(siteConfigSchema.parse(parse(text)));
+  return smallSite(undefined, yamlText);
 }
 
 export type Outbound = Exclude<Effect, { type: 'record' } | { type: 'raise' }>;

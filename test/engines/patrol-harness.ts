@@ -1,28 +1,17 @@
-/**
- * Test bench for the patrol and roll-call engines: a journal in an array and
- * a runner that behaves like the gateway's for one engine (annotate, journal
- * the event at its event time, records appended and fed back, raise requests
- * collected instead of routed). Time is a plain number: a fake clock.
- */
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { type SiteConfig, siteConfigSchema } from '../../gateway/src/config/schema.js';
-import { Site } from '../../gateway/src/config/site.js';
+import type { Site } from '../../gateway/src/config/site.js';
 import type { Effect, Engine } from '../../gateway/src/engines/engine.js';
 import type { JournalBody, JournalEntry, OpInput } from '../../gateway/src/journal/types.js';
 import type { AlertRequest } from '../../gateway/src/model/alert.js';
 import type { DeviceEvent, RollcallEvent, TapEvent } from '../../gateway/src/model/event.js';
+import { type RawSite, smallSite } from '../support/site.js';
 
 /** 2026-11-28 20:00 in Asia/Shanghai. */
 export const T0 = Date.parse('2026-11-28T12:00:00.000Z');
 export const MIN = 60_000;
 
 /** The small test site; `edit` may change the parsed YAML before validation. */
-export function loadSite(edit?: (raw: Record<string, unknown> & Partial<SiteConfig>) => void): Site {
-  const text = readFileSync(new URL('../fixtures/small-site.yaml', import.meta.url), 'utf8');
-  const raw = parse(text) as Record<string, unknown> & Partial<SiteConfig>;
-  edit?.(raw);
-  return new Site(siteConfigSchema.parse(raw));
+export function loadSite(edit?: (raw: RawSite) => void): Site {
+  return smallSite(edit);
 }
 
 export type Outbound = Exclude<Effect, { type: 'record' } | { type: 'raise' }>;

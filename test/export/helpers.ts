@@ -1,16 +1,9 @@
-/** Builders for journal bodies of every exported kind, on the small test site. */
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { siteConfigSchema } from '../../gateway/src/config/schema.js';
-import { Site } from '../../gateway/src/config/site.js';
 import type { JournalBody, RollcallUnitResult, TourRecord } from '../../gateway/src/journal/types.js';
 import type { AlertPayload } from '../../gateway/src/model/alert.js';
 import type { HeartbeatEvent, PanicEvent, StatusEvent, TapEvent } from '../../gateway/src/model/event.js';
+import { smallSite } from '../support/site.js';
 
-export function smallSite(): Site {
-  const text = readFileSync(new URL('../fixtures/small-site.yaml', import.meta.url), 'utf8');
-  return new Site(siteConfigSchema.parse(parse(text)));
-}
+export { smallSite };
 
 const base = { skewed: false, transport: 'mqtt' as const };
 
