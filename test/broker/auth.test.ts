@@ -1,8 +1,6 @@
-/** Authentication and authorisation over real TCP with mqtt.js (protocol.md §1). */
-import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../support/gateway.js';
-import { connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
+import { closed, connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
 
 let gw: RunningGateway;
 beforeAll(async () => {
@@ -11,17 +9,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.stop();
 });
-
-function closed(client: MqttClient, timeoutMs = 5000): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (client.disconnected || !client.connected) return resolve(true);
-    const t = setTimeout(() => resolve(false), timeoutMs);
-    client.once('close', () => {
-      clearTimeout(t);
-      resolve(true);
-    });
-  });
-}
 
 describe('CONNECT', () => {
   it('refuses anonymous, unknown accounts and wrong passwords', async () => {

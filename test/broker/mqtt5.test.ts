@@ -6,7 +6,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../support/gateway.js';
-import { connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
+import { closed, connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
 
 let gw: RunningGateway;
 beforeAll(async () => {
@@ -40,17 +40,6 @@ function connect5(
     client.once('error', (err) => {
       client.end(true);
       reject(err);
-    });
-  });
-}
-
-function closed(client: MqttClient, timeoutMs = 5000): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (client.disconnected || !client.connected) return resolve(true);
-    const t = setTimeout(() => resolve(false), timeoutMs);
-    client.once('close', () => {
-      clearTimeout(t);
-      resolve(true);
     });
   });
 }

@@ -138,3 +138,15 @@ export async function connectWithInbox(
   });
   return { client, inbox: inbox as Inbox };
 }
+
+/** Resolves true when the broker closes the client's connection (within the timeout), false otherwise. */
+export function closed(client: MqttClient, timeoutMs = 5000): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (client.disconnected || !client.connected) return resolve(true);
+    const t = setTimeout(() => resolve(false), timeoutMs);
+    client.once('close', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+}
