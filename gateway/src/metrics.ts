@@ -83,8 +83,18 @@ export function createMetrics(): GatewayMetrics {
   };
 }
 
-/** A short, bounded label for a reject reason ("seq: must be..." → "seq"). */
+/**
+ * A short label for a reject reason with a bounded set of values: the text
+ * before any ":" or "(", without words that carry ids, numbers or paths
+ * ("unknown device U02-X" → "unknown device"), at most four words.
+ * (Ids in a site almost always carry digits; one that does not still only
+ * adds a label per such device.)
+ */
 export function reasonLabel(reason: string): string {
   const head = reason.split(/[:(]/)[0] ?? reason;
-  return head.trim().slice(0, 40) || 'other';
+  const words = head
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w === 'UTF-8' || (w.length > 0 && !/[0-9/]/.test(w)));
+  return words.slice(0, 4).join(' ').slice(0, 40) || 'other';
 }
