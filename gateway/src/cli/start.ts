@@ -5,7 +5,7 @@
  * Exit codes: 0 stopped cleanly; 1 the config has problems; 3 a port is taken
  * or cannot be bound; 4 the journal cannot be opened; 70 anything else.
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ListenError } from '../broker/listeners.js';
 import { loadSite } from '../config/load.js';
@@ -96,10 +96,10 @@ export async function runStart(opts: StartOptions): Promise<number> {
     return EXIT.internal;
   }
   // Where it listens, for tools and tests that start it on ephemeral ports.
-  writeFileSync(
-    join(dataDir, 'gateway.json'),
-    JSON.stringify({ pid: process.pid, addresses: gateway.addresses }),
-  );
+  // Written whole, then renamed into place: a reader never sees half a file.
+  const runtimeFile = join(dataDir, 'gateway.json');
+  writeFileSync(`${runtimeFile}.tmp`, JSON.stringify({ pid: process.pid, addresses: gateway.addresses }));
+  renameSync(`${runtimeFile}.tmp`, runtimeFile);
 
   return new Promise<number>((resolveExit) => {
     let signalled = false;
