@@ -7,6 +7,7 @@ import type { Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../support/gateway.js';
 import { closed, connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
+import { until } from '../support/wait.js';
 
 let gw: RunningGateway;
 beforeAll(async () => {
@@ -325,7 +326,7 @@ describe('MQTT 5 sessions, QoS 2 and bad input', () => {
         { protocolVersion: 5 },
       ),
     );
-    await until(() => received.some((p) => p.cmd === 'connack'));
+    await until('the CONNACK', () => received.some((p) => p.cmd === 'connack'), 5000, 20);
     expect(received[0]).toMatchObject({ cmd: 'connack', reasonCode: 0 });
     socket.write(Buffer.from([0x80, 0x02, 0x00, 0x01])); // SUBSCRIBE with reserved flags 0000
     await closedSocket;
@@ -348,11 +349,3 @@ describe('MQTT 5 sessions, QoS 2 and bad input', () => {
     await end(ok);
   });
 });
-
-async function until(pred: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!pred()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

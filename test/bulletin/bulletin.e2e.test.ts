@@ -14,6 +14,7 @@ import { weekOf } from '../../gateway/src/bulletin/week.js';
 import { runBulletin } from '../../gateway/src/cli/bulletin.js';
 import { basicAuth, type RunningGateway, startGateway } from '../support/gateway.js';
 import { connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
+import { until } from '../support/wait.js';
 
 let gw: RunningGateway;
 
@@ -23,15 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.stop();
 });
-
-async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('bulletin from a running gateway', () => {
   it('counts the week of real traffic', async () => {
@@ -64,17 +56,23 @@ describe('bulletin from a running gateway', () => {
 
     // the roll call closes after its window: wait for its result in the journal (read-only look)
     const journalPath = join(gw.dataDir, 'journal.sqlite');
-    await until('the roll-call result', () => {
-      const db = new Database(journalPath, { readonly: true });
-      try {
-        const row = db.prepare("SELECT count(*) AS n FROM entries WHERE type = 'rollcall-result'").get() as {
-          n: number;
-        };
-        return row.n > 0;
-      } finally {
-        db.close();
-      }
-    });
+    await until(
+      'the roll-call result',
+      () => {
+        const db = new Database(journalPath, { readonly: true });
+        try {
+          const row = db
+            .prepare("SELECT count(*) AS n FROM entries WHERE type = 'rollcall-result'")
+            .get() as {
+            n: number;
+          };
+          return row.n > 0;
+        } finally {
+          db.close();
+        }
+      },
+      30_000,
+    );
 
     const week = weekOf(Date.now(), 'Asia/Shanghai');
     const out = mkdtempSync(join(tmpdir(), 'gp-bulletin-out-'));

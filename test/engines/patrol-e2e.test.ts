@@ -11,6 +11,7 @@ import type { TourView } from '../../gateway/src/engines/patrol/index.js';
 import type { AlertPayload } from '../../gateway/src/model/alert.js';
 import { basicAuth, type RunningGateway, SMALL_SITE, startGateway } from '../support/gateway.js';
 import { connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
+import { until } from '../support/wait.js';
 
 /** west-day gets a second checkpoint (at U12) and a 3 s limit. */
 const SITE = readFileSync(SMALL_SITE, 'utf8')
@@ -38,16 +39,6 @@ async function getJson<T>(path: string): Promise<T> {
   const res = await fetch(gw.url(path), { headers: basicAuth('tech1') });
   expect(res.status).toBe(200);
   return (await res.json()) as T;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('patrol end to end', () => {

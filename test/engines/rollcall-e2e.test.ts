@@ -11,6 +11,7 @@ import type { RollcallView } from '../../gateway/src/engines/rollcall/index.js';
 import type { AlertPayload } from '../../gateway/src/model/alert.js';
 import { basicAuth, type RunningGateway, startGateway } from '../support/gateway.js';
 import { connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
+import { until } from '../support/wait.js';
 
 const CARD = { G001: '04A1B2C3D4E5F6', G004: '04A1B2C3D4E501' };
 
@@ -37,16 +38,6 @@ async function getJson<T>(path: string): Promise<{ status: number; body: T }> {
   if (!gw) throw new Error('no gateway');
   const res = await fetch(gw.url(path), { headers: basicAuth('tech1') });
   return { status: res.status, body: (await res.json()) as T };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('roll calls end to end', () => {

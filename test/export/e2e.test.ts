@@ -11,6 +11,7 @@ import { topics } from '../../gateway/src/topics.js';
 import { type RunningGateway, SMALL_SITE, startGateway } from '../support/gateway.js';
 import { type RunningInfluxd, startInfluxd } from '../support/influxd.js';
 import { connectAs } from '../support/mqtt.js';
+import { until } from '../support/wait.js';
 import { count } from './influx-query.js';
 
 const TOTAL = 5000;
@@ -42,16 +43,6 @@ async function influxHealth(g: RunningGateway): Promise<InfluxHealthView> {
   const res = await fetch(g.url('/healthz'));
   const body = (await res.json()) as { influx?: InfluxHealthView };
   return body.influx ?? {};
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => null);
-    if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Publish taps seq 1..TOTAL at QoS 1 and resolve when every PUBACK is in. */

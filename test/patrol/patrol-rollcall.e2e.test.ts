@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, type RunningGateway, SMALL_SITE, startGateway } from '../support/gateway.js';
 import { type RunningInfluxd, startInfluxd } from '../support/influxd.js';
 import { connectAs, connectWithInbox, end, Inbox, publish, subscribe } from '../support/mqtt.js';
+import { until } from '../support/wait.js';
 
 type Alert = {
   id: string;
@@ -60,16 +61,6 @@ async function influxRows(q: string): Promise<Record<string, unknown>[]> {
   return out;
 }
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('patrol', () => {
   it('a wand tour that skips a checkpoint raises patrol_missed to the units owning the route', async () => {
     const wand = await connectAs(gw.mqttPort, 'G001-WAND');
@@ -92,10 +83,14 @@ describe('patrol', () => {
       (inboxes.U01 as Inbox).messages.some((m) => isAlert(m) && alertOf(m).kind === 'patrol_missed'),
     ).toBe(false);
     // the tour's point and its taps (with their route) reach InfluxDB
-    const patrol = await until(async () => {
-      const rows = await influxRows(`SELECT * FROM patrol WHERE route = 'east-night'`);
-      return rows.length > 0 ? rows : undefined;
-    }, 'patrol point');
+    const patrol = await until(
+      'patrol point',
+      async () => {
+        const rows = await influxRows(`SELECT * FROM patrol WHERE route = 'east-night'`);
+        return rows.length > 0 ? rows : undefined;
+      },
+      20_000,
+    );
     expect(patrol[0]).toMatchObject({ zone: 'east', expected: 3, visited: 2, missed: 1 });
     const taps = await influxRows(
       `SELECT uid, seq FROM tap WHERE device = 'G001-WAND' AND route = 'east-night'`,
@@ -127,12 +122,16 @@ describe('roll call', () => {
     );
     expect(alertOf(absent).details?.sort()).toEqual(['G002', 'G003']);
     expect(alertOf(absent).message).toMatch(/王师傅/);
-    const point = await until(async () => {
-      const rows = await influxRows(
-        `SELECT present, late, absent FROM rollcall WHERE "call" = '${call}' AND unit = 'U02'`,
-      );
-      return rows[0];
-    }, 'rollcall point');
+    const point = await until(
+      'rollcall point',
+      async () => {
+        const rows = await influxRows(
+          `SELECT present, late, absent FROM rollcall WHERE "call" = '${call}' AND unit = 'U02'`,
+        );
+        return rows[0];
+      },
+      20_000,
+    );
     expect(point).toMatchObject({ present: 1, late: 0, absent: 2 });
     const res = await fetch(gw.url(`/api/rollcalls/${encodeURIComponent(call)}`), {
       headers: basicAuth('tech1'),
