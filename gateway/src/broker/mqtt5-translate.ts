@@ -51,6 +51,20 @@ export interface V5Session {
   unsubscribeCounts: Map<number, number>;
 }
 
+/** A PUBLISH without its v5 properties: the same in both directions. */
+function barePublish(p: IPublishPacket): IPublishPacket {
+  const out: IPublishPacket = {
+    cmd: 'publish',
+    topic: p.topic,
+    payload: p.payload,
+    qos: p.qos,
+    retain: p.retain,
+    dup: p.dup,
+  };
+  if (p.qos > 0) out.messageId = p.messageId;
+  return out;
+}
+
 export function newSession(): V5Session {
   return { assignedClientId: null, unsubscribeCounts: new Map() };
 }
@@ -121,16 +135,7 @@ export function fromClient(p: Packet, session: V5Session, newClientId: () => str
           reasonCode: Reason.topicAliasInvalid,
           reasonString: 'topic aliases are not supported (topicAliasMaximum is 0)',
         };
-      const out: IPublishPacket = {
-        cmd: 'publish',
-        topic: p.topic,
-        payload: p.payload,
-        qos: p.qos,
-        retain: p.retain,
-        dup: p.dup,
-      };
-      if (p.qos > 0) out.messageId = p.messageId;
-      return { kind: 'forward', packet: out };
+      return { kind: 'forward', packet: barePublish(p) };
     }
     case 'puback':
     case 'pubrec':
@@ -242,16 +247,7 @@ export function toClient(p: Packet, session: V5Session): Packet | null {
       return out;
     }
     case 'publish': {
-      const out: IPublishPacket = {
-        cmd: 'publish',
-        topic: p.topic,
-        payload: p.payload,
-        qos: p.qos,
-        retain: p.retain,
-        dup: p.dup,
-      };
-      if (p.qos > 0) out.messageId = p.messageId;
-      return out;
+      return barePublish(p);
     }
     case 'puback':
     case 'pubrec':
