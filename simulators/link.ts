@@ -11,6 +11,7 @@ import { type LineDriverName, lineDrivers } from '../devices/codecs/index.js';
 import { encodeMqttPayload } from '../devices/codecs/mqtt-json.js';
 import type { DeviceCommand, DeviceMessage } from '../gateway/src/model/event.js';
 import { topics } from '../gateway/src/topics.js';
+import { jsonRecord } from './json.js';
 
 export interface DeviceLink {
   readonly transport: 'mqtt' | 'serial';
@@ -40,14 +41,8 @@ export interface MqttLinkOptions {
 
 /** Parses the cmd/rollcall payload `{"call","deadline","unit"}` (deadline RFC 3339 or epoch ms). */
 export function parseRollcallCommand(payload: Buffer): DeviceCommand | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(payload.toString('utf8'));
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
-  const o = v as Record<string, unknown>;
+  const o = jsonRecord(payload);
+  if (o === null) return null;
   if (typeof o.call !== 'string' || o.call === '') return null;
   const deadline =
     typeof o.deadline === 'number'

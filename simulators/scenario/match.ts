@@ -1,5 +1,6 @@
 /** Planned vs seen alerts, by kind + unit (each seen alert accounts for one planned one). Pure. */
 import type { AlertPayload } from '../../gateway/src/model/alert.js';
+import { jsonRecord } from '../json.js';
 import type { ExpectedAlert } from './types.js';
 
 export interface AlertMatch {
@@ -44,15 +45,9 @@ export function countBy<T>(items: readonly T[], key: (t: T) => string): Record<s
 
 /** Reads an alert payload off the wire; null when it is not one. */
 export function asAlert(payload: Buffer): AlertPayload | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(payload.toString('utf8'));
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
-  const o = v as Record<string, unknown>;
+  const o = jsonRecord(payload);
+  if (o === null) return null;
   if (typeof o.id !== 'string' || typeof o.kind !== 'string' || typeof o.unit !== 'string') return null;
   if (typeof o.state !== 'string') return null;
-  return v as AlertPayload;
+  return o as unknown as AlertPayload;
 }
