@@ -4,12 +4,14 @@
  * the police, offline consoles catch up, and a SIGKILL between raise and
  * escalation loses nothing and duplicates nothing.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth, type RunningGateway, startGateway } from '../support/gateway.js';
+import { basicAuth, type RunningGateway, SMALL_SITE, startGateway } from '../support/gateway.js';
 import { connectAs, connectWithInbox, end, Inbox, publish, subscribe } from '../support/mqtt.js';
+import { until } from '../support/wait.js';
 
 type Alert = {
   id: string;
@@ -174,7 +176,9 @@ describe('panic alerts', () => {
 
 describe('restart', () => {
   it('a console that was offline across a gateway restart gets the open alerts when it subscribes again', async () => {
-    const g = await startGateway();
+    // the east zone's 2 s ackTimeout could run out during a slow restart and the
+    // alert would come back escalated: this test is about catch-up, not timing
+    const g = await startGateway({ siteYaml: siteWithEastAckTimeout('1h') });
     try {
       const clientId = 'U03-duty-phone';
       const first = await connectAs(g.mqttPort, 'U03-duty', 'secret', { clientId, clean: false });
@@ -192,12 +196,16 @@ describe('restart', () => {
       const m = await inbox.waitFor((x) => alertOf(x).kind === 'panic' && alertOf(x).unit === 'U01');
       expect(alertOf(m)).toMatchObject({ state: 'raised', zone: 'east' });
       expect(m.topic).toBe('gp/v1/unit/U03/alert');
-      // a console of another zone is not caught up on it
+      // a console of another zone is not caught up on it: catch-up is sent on
+      // subscribe, so an alert sent after the SUBACK arrives after anything it sent
       const { client: west, inbox: westInbox } = await connectWithInbox(g.mqttPort, 'U11-duty');
       await subscribe(west, 'gp/v1/unit/U11/#');
-      await new Promise((r) => setTimeout(r, 300));
+      const admin = await connectAs(g.mqttPort, 'police-west');
+      const marker = `after-catch-up-${Date.now()}`;
+      await publish(admin, 'gp/v1/ops/alert', { unit: 'U11', message: marker, severity: 'info' });
+      await westInbox.waitFor((x) => alertOf(x).message.includes(marker), 10_000, 'the marker alert');
       expect(westInbox.messages.filter((x) => alertOf(x).kind === 'panic')).toHaveLength(0);
-      await end(client, west);
+      await end(client, west, admin);
     } finally {
       await g.stop();
     }
@@ -216,17 +224,26 @@ describe('restart', () => {
       await end(c, button);
       await g.kill();
       await g.restart();
-      // wait until the API shows it escalated (ackTimeout 2 s in the test site)
-      let state = '';
-      for (let i = 0; i < 100 && state !== 'escalated'; i++) {
+      const stateOf = async (alertId: string): Promise<string> => {
         const body = (await (
           await fetch(g.url('/api/alerts?state=all'), { headers: basicAuth('police-east') })
         ).json()) as { alerts: Alert[] };
-        state = body.alerts.find((a) => a.id === id)?.state ?? '';
-        if (state !== 'escalated') await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(state).toBe('escalated');
-      await new Promise((r) => setTimeout(r, 2500)); // longer than another ackTimeout
+        return body.alerts.find((a) => a.id === alertId)?.state ?? '';
+      };
+      // the API shows it escalated (ackTimeout 2 s in the test site)
+      await until('the alert escalated after restart', async () => (await stateOf(id)) === 'escalated');
+      // a second duplicate escalation would come at the latest one ackTimeout
+      // later: a later alert of the zone escalating proves that time has passed
+      const other = await connectAs(g.mqttPort, 'U03-PANIC-1');
+      await publish(other, 'gp/v1/dev/U03-PANIC-1/panic', { state: 'pressed', seq: 1 });
+      await end(other);
+      const later = await until('a later alert', async () => {
+        const body = (await (
+          await fetch(g.url('/api/alerts?state=all'), { headers: basicAuth('police-east') })
+        ).json()) as { alerts: Alert[] };
+        return body.alerts.find((a) => a.unit === 'U03' && a.kind === 'panic')?.id;
+      });
+      await until('the later alert escalated', async () => (await stateOf(later)) === 'escalated');
       const db = new Database(join(g.dataDir, 'journal.sqlite'), { readonly: true });
       const rows = db
         .prepare(
@@ -244,3 +261,11 @@ describe('restart', () => {
     }
   });
 });
+
+/** The small test site with another ackTimeout for the east zone. */
+function siteWithEastAckTimeout(timeout: string): string {
+  const yaml = readFileSync(SMALL_SITE, 'utf8');
+  const edited = yaml.replace('ackTimeout: 2s', `ackTimeout: ${timeout}`);
+  if (edited === yaml) throw new Error('the small site no longer has the east ackTimeout of 2s');
+  return edited;
+}
