@@ -14,6 +14,7 @@ export interface GatewayMetrics {
   journalWritable: Gauge;
   ackLatency: Histogram;
   alertsPublished: Counter;
+  limitCloses: Counter<'limit' | 'transport'>;
 }
 
 export function createMetrics(): GatewayMetrics {
@@ -78,6 +79,12 @@ export function createMetrics(): GatewayMetrics {
     alertsPublished: new Counter({
       name: 'guardpost_alert_messages_total',
       help: 'Alert state messages published to units',
+      registers: [registry],
+    }),
+    limitCloses: new Counter({
+      name: 'guardpost_mqtt_limit_closes_total',
+      help: 'MQTT connections closed by a connection limit (outbound_buffer, max_packet, malformed_length)',
+      labelNames: ['limit', 'transport'],
       registers: [registry],
     }),
   };
