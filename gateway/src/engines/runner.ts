@@ -3,7 +3,8 @@
  * appends the records they return (and feeds those back, so all engines see
  * the same stream live and at replay), routes `raise` effects to the alert
  * engine, and hands the remaining side effects (publish, command, log) to the
- * caller to apply after the transaction commits.
+ * caller to apply after the transaction commits. A cascade longer than the
+ * budget of one transaction is carried over to the next tick, never dropped.
  */
 import type { Logger } from 'pino';
 import type { Journal } from '../journal/journal.js';
@@ -13,7 +14,8 @@ import type { AlertRaiser, Effect, Engine } from './engine.js';
 
 export type OutboundEffect = Exclude<Effect, { type: 'record' } | { type: 'raise' }>;
 
-const MAX_CASCADE = 10_000;
+/** Effects run per transaction before the rest is carried over to the next tick. */
+export const CASCADE_BUDGET = 2_000;
 
 export interface EngineSet {
   engines: Engine[];
@@ -24,16 +26,20 @@ export interface EngineSet {
 export class EngineRunner {
   private engines: Engine[] = [];
   private raiser: AlertRaiser | null = null;
+  private carried: Effect[] = [];
 
   /** `create` makes fresh engines: used at start and to rebuild after a failed commit. */
   constructor(
     private readonly create: () => EngineSet,
     private readonly logger: Logger,
+    private readonly maxSteps = CASCADE_BUDGET,
   ) {
     this.reset();
   }
 
   private reset(): void {
+    // Carried effects came from state that is rebuilt here: the engines derive them again.
+    this.carried = [];
     const set = this.create();
     this.engines = set.engines;
     this.raiser = set.raiser;
@@ -50,56 +56,66 @@ export class EngineRunner {
     now: number,
     append: (body: JournalBody, at: number) => JournalEntry,
   ): OutboundEffect[] {
-    const out: OutboundEffect[] = [];
-    const queue: Effect[] = [];
-    const feed = (e: JournalEntry): void => {
-      for (const engine of this.engines) queue.push(...this.safe(engine, () => engine.handle(e, now, false)));
-    };
-    feed(entry);
-    let steps = 0;
-    while (queue.length > 0) {
-      if (++steps > MAX_CASCADE) {
-        this.logger.error({ entry: entry.seq }, 'engine effect cascade too long; stopped');
-        break;
-      }
-      const effect = queue.shift() as Effect;
-      if (effect.type === 'record') {
-        feed(append(effect.body, now));
-      } else if (effect.type === 'raise') {
-        if (this.raiser) queue.push(...this.raiser.raise(effect.request, now));
-      } else {
-        out.push(effect);
-      }
-    }
-    return out;
+    return this.run(this.feed(entry, now), now, append);
   }
 
-  /** Timers: tick every engine, then process the effects like handle(). */
+  /** Timers: effects carried over from the last turn first, then every engine's tick. */
   tick(now: number, append: (body: JournalBody, at: number) => JournalEntry): OutboundEffect[] {
-    const out: OutboundEffect[] = [];
-    for (const engine of this.engines) {
-      const effects = this.safe(engine, () => engine.tick(now));
-      out.push(...this.drain(effects, now, append));
-    }
-    return out;
+    let queue = this.carried;
+    this.carried = [];
+    if (queue.length === 0)
+      for (const engine of this.engines) queue = queue.concat(this.safe(engine, () => engine.tick(now)));
+    return this.run(queue, now, append);
   }
 
-  private drain(
-    initial: Effect[],
+  /** Effects waiting for the next tick because a cascade ran past its budget. */
+  get deferred(): number {
+    return this.carried.length;
+  }
+
+  /**
+   * The one effect loop, depth first (an effect's consequences run before
+   * its next sibling, so each alert is whole in one transaction): records
+   * are journaled and fed back to every engine, raises go to the alert
+   * engine, the rest is returned. At most `maxSteps` effects run per call
+   * (one transaction stays short, so inputs queued behind it wait little);
+   * what is left is carried over to the next tick, never dropped:
+   * nextWakeAt() then asks for an immediate tick.
+   */
+  private run(
+    effects: Effect[],
     now: number,
     append: (body: JournalBody, at: number) => JournalEntry,
   ): OutboundEffect[] {
     const out: OutboundEffect[] = [];
-    const queue = [...initial];
+    const stack = effects.reverse(); // the next effect to run is on top
+    const push = (more: Effect[]): void => {
+      for (let i = more.length - 1; i >= 0; i--) stack.push(more[i] as Effect);
+    };
     let steps = 0;
-    while (queue.length > 0 && ++steps <= MAX_CASCADE) {
-      const effect = queue.shift() as Effect;
-      if (effect.type === 'record') out.push(...this.handle(append(effect.body, now), now, append));
+    while (stack.length > 0 && steps < this.maxSteps) {
+      steps++;
+      const effect = stack.pop() as Effect;
+      if (effect.type === 'record') push(this.feed(append(effect.body, now), now));
       else if (effect.type === 'raise') {
-        if (this.raiser) queue.push(...this.raiser.raise(effect.request, now));
+        if (this.raiser) push(this.raiser.raise(effect.request, now));
       } else out.push(effect);
     }
+    if (stack.length > 0) {
+      this.carried = this.carried.concat(stack.reverse());
+      this.logger.warn(
+        { ran: steps, deferred: stack.length, waiting: this.carried.length },
+        'engine effect cascade over its budget; the rest is carried over to the next tick',
+      );
+    }
     return out;
+  }
+
+  private feed(entry: JournalEntry, now: number): Effect[] {
+    const effects: Effect[] = [];
+    for (const engine of this.engines)
+      effects.push(...this.safe(engine, () => engine.handle(entry, now, false)));
+    return effects;
   }
 
   annotate(event: DeviceEvent, now: number): void {
@@ -114,6 +130,7 @@ export class EngineRunner {
   }
 
   nextWakeAt(): number | null {
+    if (this.carried.length > 0) return 0; // carried effects are due at once
     let next: number | null = null;
     for (const engine of this.engines) {
       const t = engine.nextWakeAt();
