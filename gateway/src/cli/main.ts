@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /** The `guardpost` command line. Sub-commands load their code lazily so `check` starts fast. */
 import { Command, InvalidArgumentError } from 'commander';
+import { packageVersion } from './version.js';
 
 const program = new Command();
 program
   .name('guardpost')
   .description('On-premises IoT gateway for security-guard posts')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError()
   // Usage errors exit 2 (set before the sub-commands so they inherit it).
   .exitOverride((err) => {
