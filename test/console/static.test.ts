@@ -62,6 +62,21 @@ describe('console extension: static page, mqtt.js, config.json', () => {
     expect(Number(r.headers['content-length'])).toBe(statSync(path as string).size);
   });
 
+  it('serves an icon at /favicon.ico', async () => {
+    const r = await rawGet(h.port, '/favicon.ico');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('image/svg+xml');
+    expect(r.body).toContain('<svg');
+  });
+
+  it('answers a malformed %-escape with 400, not 500', async () => {
+    for (const path of ['/console/%E0%A4%A', '/console/%zz', '/console/%']) {
+      const r = await rawGet(h.port, path);
+      expect(r.status, path).toBe(400);
+      expect(r.body, path).toContain('malformed URL');
+    }
+  });
+
   it('never leaves the page directory', async () => {
     for (const path of [
       '/console/..%2f..%2fpackage.json',

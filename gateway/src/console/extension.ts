@@ -53,6 +53,10 @@ export function createConsoleExtension(options: ConsoleExtensionOptions = {}): E
         res.writeHead(302, { location: '/console/', 'cache-control': 'no-store' });
         res.end();
       });
+      // Browsers ask for it on every page (the bulletin, /healthz): an icon, not a 404 in the log.
+      ctx.http.add('GET', '/favicon.ico', async (req, res) => {
+        if (!(await sendFile(res, `${webRoot}/favicon.svg`, req.method))) sendText(res, 404, 'not found');
+      });
       ctx.http.add('GET', '/console/*', async (req, res, params, url) => {
         // /console → /console/ so the page's relative URLs resolve under it
         if (url.pathname === '/console') {

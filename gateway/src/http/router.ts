@@ -42,8 +42,15 @@ export class Router implements HttpRoutes {
   }
 
   async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const m = this.match(req.method ?? 'GET', url.pathname);
+    let url: URL;
+    let m: ReturnType<Router['match']>;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+      m = this.match(req.method ?? 'GET', url.pathname);
+    } catch {
+      // A malformed %-escape (decodeURIComponent throws) or URL is the client's mistake.
+      return sendJson(res, 400, { error: 'malformed URL' });
+    }
     if (!m) return sendJson(res, 404, { error: 'not found' });
     await m.handler(req, res, m.params, url);
   }
