@@ -88,7 +88,12 @@ export function feedWatcher(watcher: PacketSizeWatcher, chunk: Buffer | string):
  * the size of every packet aedes reads. Call after aedes attached its reader
  * (a 'data' listener then only observes what aedes reads, in order).
  */
-export function guardPassThrough(stream: Duplex, limits: ConnLimits, info: ConnInfo, onLimit?: OnLimit): void {
+export function guardPassThrough(
+  stream: Duplex,
+  limits: ConnLimits,
+  info: ConnInfo,
+  onLimit?: OnLimit,
+): void {
   neverBackpressure(
     stream,
     limits.outboundBufferBytes,
@@ -119,10 +124,18 @@ export function limitReporter(deps: {
   return (ev, stream, info) => {
     deps.metrics.limitCloses.inc({ limit: ev.limit, transport: info.transport });
     const client = (stream as Duplex & { client?: Client }).client;
-    const who = { clientId: client?.id ?? null, account: client ? (deps.accounts.get(client)?.id ?? null) : null };
+    const who = {
+      clientId: client?.id ?? null,
+      account: client ? (deps.accounts.get(client)?.id ?? null) : null,
+    };
     if (ev.limit === 'outbound_buffer') {
       deps.logger.warn(
-        { ...who, transport: info.transport, pendingBytes: ev.pendingBytes, limit: deps.limits.outboundBufferBytes },
+        {
+          ...who,
+          transport: info.transport,
+          pendingBytes: ev.pendingBytes,
+          limit: deps.limits.outboundBufferBytes,
+        },
         'client disconnected: it is not reading (outbound buffer over the limit); its persistent session keeps QoS 1 messages',
       );
     } else {

@@ -8,6 +8,7 @@ import { createServer as createNetServer, type Server as NetServer } from 'node:
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import type { ConnInfo } from './conn-guard.js';
 
 export class ListenError extends Error {
   constructor(
@@ -43,10 +44,11 @@ export function listen(
   });
 }
 
-export type Handle = (stream: Duplex) => unknown;
+/** Takes an accepted connection; `info` says what carries it (conn-guard.ts). */
+export type Handle = (stream: Duplex, info?: ConnInfo) => unknown;
 
 export function mqttTcpServer(handle: Handle): NetServer {
-  return createNetServer((socket) => handle(socket));
+  return createNetServer((socket) => handle(socket, { transport: 'tcp' }));
 }
 
 export function mqttTlsServer(handle: Handle, opts: { cert: string; key: string; ca?: string }): NetServer {
@@ -56,17 +58,23 @@ export function mqttTlsServer(handle: Handle, opts: { cert: string; key: string;
       key: readFileSync(opts.key),
       ...(opts.ca ? { ca: readFileSync(opts.ca) } : {}),
     },
-    (socket) => handle(socket),
+    (socket) => handle(socket, { transport: 'tls' }),
   );
 }
 
 /**
  * MQTT over WebSocket on its own HTTP server. noServer + our own upgrade
  * routing (see stack notes: a ws server bound with {server, path} answers
- * other upgrades with 400).
+ * other upgrades with 400). One WebSocket message may carry several MQTT
+ * packets, so it may be twice the largest packet (each packet's own size is
+ * checked in conn-guard.ts).
  */
-export function attachMqttWebSocket(server: HttpServer, handle: Handle): WebSocketServer {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+export function attachMqttWebSocket(
+  server: HttpServer,
+  handle: Handle,
+  maxPacketBytes = 64 * 1024,
+): WebSocketServer {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * maxPacketBytes });
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/' && path !== '/mqtt') {
@@ -76,7 +84,8 @@ export function attachMqttWebSocket(server: HttpServer, handle: Handle): WebSock
     wss.handleUpgrade(req, socket, head, (ws) => {
       const stream = createWebSocketStream(ws);
       stream.on('error', () => stream.destroy());
-      handle(stream);
+      // what ws itself still holds counts towards the client's outbound buffer
+      handle(stream, { transport: 'ws', belowPending: () => ws.bufferedAmount });
     });
   });
   return wss;

@@ -40,8 +40,8 @@ export const Reason = {
   quotaExceeded: 0x97,
 } as const;
 
-/** Largest packet a v5 client may send us (also advertised in CONNACK). */
-export const MAX_PACKET_BYTES = 1024 * 1024;
+/** Largest packet a v5 client may send us when none is configured (advertised in CONNACK). */
+export const MAX_PACKET_BYTES = 64 * 1024;
 
 /** Per-connection translation state. */
 export interface V5Session {
@@ -49,6 +49,8 @@ export interface V5Session {
   assignedClientId: string | null;
   /** UNSUBSCRIBE messageId → number of filters: a v5 UNSUBACK carries one reason code per filter. */
   unsubscribeCounts: Map<number, number>;
+  /** Largest packet the client may send (gateway.limits.maxPacketKB), announced in CONNACK. */
+  maxPacketBytes: number;
 }
 
 /** A PUBLISH without its v5 properties: the same in both directions. */
@@ -65,8 +67,8 @@ function barePublish(p: IPublishPacket): IPublishPacket {
   return out;
 }
 
-export function newSession(): V5Session {
-  return { assignedClientId: null, unsubscribeCounts: new Map() };
+export function newSession(maxPacketBytes = MAX_PACKET_BYTES): V5Session {
+  return { assignedClientId: null, unsubscribeCounts: new Map(), maxPacketBytes };
 }
 
 /** What to do with a packet from the v5 client. */
@@ -213,7 +215,7 @@ export function connackProperties(session: V5Session): NonNullable<IConnackPacke
     wildcardSubscriptionAvailable: true,
     subscriptionIdentifiersAvailable: false,
     sharedSubscriptionAvailable: false,
-    maximumPacketSize: MAX_PACKET_BYTES,
+    maximumPacketSize: session.maxPacketBytes,
     ...(session.assignedClientId ? { assignedClientIdentifier: session.assignedClientId } : {}),
   };
 }

@@ -5,57 +5,72 @@
  * - v3/v4: the bytes read are put back (unshift) and the ORIGINAL stream is
  *   handed to aedes: 3.1.1 clients are handled exactly as before.
  * - v5: aedes gets one end of an in-memory duplex and sees a 3.1.1 client;
- *   every packet is translated both ways (mqtt5-translate.ts), with
- *   backpressure both ways, and closing either side closes the other.
- * Never throws: a malformed packet closes the connection.
+ *   every packet is translated both ways (mqtt5-translate.ts); closing
+ *   either side closes the other. Client → broker has backpressure; broker →
+ *   client never does (see conn-guard.ts): the client's unsent bytes are
+ *   bounded instead.
+ * Every packet's size is checked from its fixed header, before CONNECT too
+ * (conn-guard.ts). Never throws: a malformed packet closes the connection.
  */
 import { randomUUID } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import mqttPacket, { type IDisconnectPacket, type Packet } from 'mqtt-packet';
-import type { Handle } from './listeners.js';
 import {
-  connectToV4,
-  disconnectFor,
-  fromClient,
-  MAX_PACKET_BYTES,
-  newSession,
-  Reason,
-  toClient,
-} from './mqtt5-translate.js';
+  type ConnInfo,
+  type ConnLimits,
+  DEFAULT_LIMITS,
+  feedWatcher,
+  guardPassThrough,
+  neverBackpressure,
+  type OnLimit,
+  pendingOf,
+} from './conn-guard.js';
+import type { Handle } from './listeners.js';
+import { connectToV4, disconnectFor, fromClient, newSession, Reason, toClient } from './mqtt5-translate.js';
+import { PacketSizeWatcher } from './packet-size.js';
 
 export interface Mqtt5Options {
   /** Close a connection that has not sent a complete CONNECT by then (aedes' own default is 30 s). */
   connectTimeoutMs?: number;
   /** Called when a v5 connection is closed because of an error (for logs). */
   onError?: (err: Error) => void;
+  /** Packet size and outbound buffer limits (conn-guard.ts). */
+  limits?: ConnLimits;
+  /** Called when a limit closes a connection (for logs and metrics). */
+  onLimit?: OnLimit;
 }
 
 /** Wraps aedes' handle so MQTT 5 clients are bridged and the rest pass through untouched. */
 export function withMqtt5(handle: Handle, opts: Mqtt5Options = {}): Handle {
-  return (stream) => {
-    peekConnect(stream, handle, opts);
+  return (stream, info) => {
+    peekConnect(stream, handle, opts, info ?? { transport: 'tcp' });
     return undefined;
   };
 }
 
-function peekConnect(stream: Duplex, handle: Handle, opts: Mqtt5Options): void {
+function peekConnect(stream: Duplex, handle: Handle, opts: Mqtt5Options, info: ConnInfo): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let decided = false;
   const parser = mqttPacket.parser();
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const watcher = new PacketSizeWatcher(limits.maxPacketBytes);
   const timer = setTimeout(() => stream.destroy(), opts.connectTimeoutMs ?? 30_000);
   timer.unref();
 
   const onData = (chunk: Buffer | string): void => {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const tooLarge = feedWatcher(watcher, buf);
+    if (tooLarge) {
+      decided = true;
+      detach();
+      opts.onLimit?.(tooLarge, stream, info);
+      stream.destroy();
+      return;
+    }
     chunks.push(buf);
     size += buf.length;
     parser.parse(buf);
-    if (!decided && size > MAX_PACKET_BYTES) {
-      decided = true;
-      detach();
-      stream.destroy();
-    }
   };
   const onEnd = (): void => {
     if (decided) return;
@@ -81,7 +96,8 @@ function peekConnect(stream: Duplex, handle: Handle, opts: Mqtt5Options): void {
     detach();
     stream.pause();
     if (size > 0) stream.unshift(Buffer.concat(chunks, size));
-    handle(stream);
+    handle(stream, info);
+    guardPassThrough(stream, limits, info, opts.onLimit);
   };
 
   parser.on('packet', (packet: Packet) => {
@@ -89,7 +105,7 @@ function peekConnect(stream: Duplex, handle: Handle, opts: Mqtt5Options): void {
     if (packet.cmd === 'connect' && packet.protocolVersion === 5) {
       decided = true;
       detach();
-      bridgeV5(stream, parser, packet, handle, opts);
+      bridgeV5(stream, parser, packet, handle, opts, info, watcher);
     } else passThrough();
   });
   // not even a valid CONNECT: let aedes refuse it the way it always has
@@ -109,13 +125,15 @@ function bridgeV5(
   connect: Extract<Packet, { cmd: 'connect' }>,
   handle: Handle,
   opts: Mqtt5Options,
+  info: ConnInfo,
+  watcher: PacketSizeWatcher,
 ): void {
-  const session = newSession();
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const session = newSession(limits.maxPacketBytes);
   const newClientId = (): string => `v5-${randomUUID()}`;
   const down = mqttPacket.parser({ protocolVersion: 4 });
   let connected = false; // a successful CONNACK went out
   let closed = false;
-  let pendingWrite: (() => void) | null = null;
 
   const send = (packet: Packet): boolean => {
     try {
@@ -136,16 +154,28 @@ function bridgeV5(
       setTimeout(() => socket.destroy(), 2_000).unref();
     }
     if (!inner.destroyed) inner.destroy();
-    const w = pendingWrite;
-    pendingWrite = null;
-    w?.();
   };
   const fail = (err: Error, reasonCode: number = Reason.unspecified): void => {
     opts.onError?.(err);
     finish({ cmd: 'disconnect', reasonCode, properties: { reasonString: err.message.slice(0, 200) } });
   };
+  /** A packet over the limit is still arriving: DISCONNECT, then close at once rather than read on. */
+  const tooLargeClose = (reasonCode: number): void => {
+    if (closed) return;
+    closed = true;
+    const bye = (): void => {
+      socket.destroy();
+    };
+    if (connected && socket.writable) {
+      socket.write(mqttPacket.generate({ cmd: 'disconnect', reasonCode }, { protocolVersion: 5 }), bye);
+      setTimeout(bye, 500).unref();
+    } else bye();
+    if (!inner.destroyed) inner.destroy();
+  };
 
-  // the broker's end: what aedes writes is 3.1.1, translated to v5 for the client
+  // the broker's end: what aedes writes is 3.1.1, translated to v5 for the
+  // client at once (no backpressure towards aedes: the bytes the client has not
+  // taken are bounded below instead)
   const inner = new Duplex({
     read() {
       if (!closed) socket.resume();
@@ -153,14 +183,7 @@ function bridgeV5(
     write(chunk: Buffer, _enc, cb) {
       if (closed) return cb();
       down.parse(chunk);
-      if (socket.writableNeedDrain && !closed) {
-        pendingWrite = cb;
-        socket.once('drain', () => {
-          const w = pendingWrite;
-          pendingWrite = null;
-          w?.();
-        });
-      } else cb();
+      cb();
     },
     final(cb) {
       finish();
@@ -171,6 +194,19 @@ function bridgeV5(
       cb(null);
     },
   });
+
+  neverBackpressure(
+    inner,
+    limits.outboundBufferBytes,
+    () => pendingOf(socket, info) + inner.writableLength,
+    (pendingBytes) => {
+      opts.onLimit?.({ limit: 'outbound_buffer', pendingBytes }, inner, info);
+      // nothing more can reach this client: no DISCONNECT, just close both ends
+      closed = true;
+      socket.destroy();
+      if (!inner.destroyed) inner.destroy();
+    },
+  );
 
   down.on('packet', (packet: Packet) => {
     if (closed) return;
@@ -208,8 +244,14 @@ function bridgeV5(
 
   socket.on('data', (chunk: Buffer | string) => {
     if (closed) return;
-    const left = up.parse(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-    if (left > MAX_PACKET_BYTES) fail(new Error('packet too large'), Reason.packetTooLarge);
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const tooLarge = feedWatcher(watcher, buf);
+    if (tooLarge) {
+      opts.onLimit?.(tooLarge, inner, info);
+      tooLargeClose(tooLarge.limit === 'max_packet' ? Reason.packetTooLarge : Reason.malformed);
+      return;
+    }
+    up.parse(buf);
   });
   socket.on('end', () => {
     if (!closed) inner.push(null);
@@ -219,9 +261,6 @@ function bridgeV5(
     if (closed) return;
     closed = true;
     inner.destroy(); // aedes closes the client: the will is published unless it sent DISCONNECT
-    const w = pendingWrite;
-    pendingWrite = null;
-    w?.();
   });
 
   // CONNECT itself

@@ -79,6 +79,10 @@ export async function runStart(opts: StartOptions): Promise<number> {
       listen: listenOpts,
       journalRetentionMs: parseDuration(g.journal?.retention ?? '30d'),
       journalMaxBytes: journalMaxBytes(env, g.journal?.maxMB),
+      connLimits: {
+        ...(g.limits?.maxPacketKB ? { maxPacketBytes: g.limits.maxPacketKB * 1024 } : {}),
+        ...(g.limits?.outboundBufferKB ? { outboundBufferBytes: g.limits.outboundBufferKB * 1024 } : {}),
+      },
       extensions: buildExtensions({ site, env, dataDir, host: listenOpts.host, logger }),
     });
   } catch (err) {

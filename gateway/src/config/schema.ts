@@ -70,6 +70,15 @@ export const gatewaySchema = z
         maxMB: z.number().positive().optional(),
       })
       .optional(),
+    /** Per-connection MQTT limits (docs/operators.md "Limits"). */
+    limits: z
+      .strictObject({
+        /** Largest MQTT packet a client may send, in KiB (fixed header included); larger closes the connection. */
+        maxPacketKB: z.number().int().min(1).max(262_144).optional(),
+        /** Unsent bytes, in KiB, a client may have queued before it is disconnected as not reading. */
+        outboundBufferKB: z.number().int().min(16).max(1_048_576).optional(),
+      })
+      .optional(),
   })
   .optional();
 

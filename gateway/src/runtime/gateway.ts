@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { PasswordVerifier } from '../auth/password.js';
 import { createBroker, publishAsGateway } from '../broker/broker.js';
 import { attachAlertCatchUp } from '../broker/catch-up.js';
+import { type ConnLimits, DEFAULT_LIMITS, limitReporter } from '../broker/conn-guard.js';
 import { attachMqttWebSocket, listen, mqttTcpServer, mqttTlsServer } from '../broker/listeners.js';
 import { withMqtt5 } from '../broker/mqtt5.js';
 import type { Site } from '../config/site.js';
@@ -46,6 +47,8 @@ export interface GatewayOptions {
   journalMaxBytes?: number;
   extensions: Extension[];
   now?: () => number;
+  /** MQTT packet size and outbound buffer limits (gateway.limits; defaults in conn-guard.ts). */
+  connLimits?: Partial<ConnLimits>;
 }
 
 export interface RunningGateway {
@@ -118,8 +121,16 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const aedes = broker;
   // MQTT 5 clients are bridged to aedes (3.1.1 only); 3.1/3.1.1 clients pass through untouched
   const mqtt5Log = logger.child({ component: 'mqtt5' });
+  const connLimits: ConnLimits = { ...DEFAULT_LIMITS, ...opts.connLimits };
   const handle = withMqtt5((stream: Duplex): unknown => aedes.handle(stream), {
     onError: (err) => mqtt5Log.debug({ err: err.message }, 'MQTT 5 connection closed'),
+    limits: connLimits,
+    onLimit: limitReporter({
+      logger: logger.child({ component: 'broker' }),
+      metrics,
+      accounts: created.accounts,
+      limits: connLimits,
+    }),
   });
 
   const router = new Router();
@@ -173,7 +184,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       addresses.mqtts = await listen(tls, 'MQTT TLS listener', host, opts.listen.mqtts.port);
     }
     const wsHttp = createHttpServer((_req, res) => sendJson(res, 426, { error: 'MQTT over WebSocket only' }));
-    attachMqttWebSocket(wsHttp, handle);
+    attachMqttWebSocket(wsHttp, handle, connLimits.maxPacketBytes);
     servers.push(wsHttp);
     addresses.ws = await listen(wsHttp, 'MQTT WebSocket listener', host, opts.listen.ws);
     const onRequest = (
