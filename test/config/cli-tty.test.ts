@@ -4,7 +4,8 @@
  * and `guardpost --version` prints the package version.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../gateway/src/auth/password.js';
@@ -36,6 +37,47 @@ describe('guardpost passwd at a terminal', () => {
     const hash = /(scrypt\$\S+)/.exec(out)?.[1];
     expect(hash).toBeDefined();
     expect(await verifyPassword(secret, hash ?? '')).toBe(true);
+  });
+});
+
+describe('guardpost start with a broken config', () => {
+  it('prints every problem with its line, as check does, and exits 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gp-badstart-'));
+    const config = join(dir, 'site.yaml');
+    writeFileSync(
+      config,
+      'site: { id: x, name: y }\nzones: []\nunits: [{ id: U1, name: u, zone: nowhere, kind: school }]\n',
+    );
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', CLI, 'start', '--config', config, '--data-dir', dir],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          GUARDPOST_HOST: '127.0.0.1',
+          GUARDPOST_MQTT_PORT: '0',
+          GUARDPOST_WS_PORT: '0',
+          GUARDPOST_HTTP_PORT: '0',
+          GUARDPOST_NODERED_PORT: '0',
+        },
+      },
+    );
+    const check = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'check', '--config', config], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.status).toBe(1);
+    const lines = (s: string) => s.trim().split('\n');
+    const startLines = lines(r.stderr);
+    const checkLines = lines(check.stderr);
+    expect(startLines.length).toBeGreaterThanOrEqual(3);
+    // the same problem lines, with [line N], only the last line differs
+    expect(startLines.slice(0, -1)).toEqual(checkLines.slice(0, -1));
+    expect(startLines[0]).toMatch(/\[line \d+\]$/);
+    expect(startLines.at(-1)).toMatch(/: \d+ problems; nothing started$/);
   });
 });
 

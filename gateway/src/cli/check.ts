@@ -3,15 +3,14 @@
  * problem (and warning) with its line, exit 1 on any problem.
  */
 import { formatProblem, loadSite } from '../config/load.js';
+import type { Problem } from '../config/problem.js';
 import type { Site } from '../config/site.js';
 
 export function runCheck(configPath: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
   const result = loadSite(configPath);
   for (const w of result.warnings) err.write(`warning: ${formatProblem(w, { withLine: true })}\n`);
   if (!result.ok) {
-    for (const p of result.problems) err.write(`${formatProblem(p, { withLine: true })}\n`);
-    const n = result.problems.length;
-    err.write(`${configPath}: ${n} problem${n === 1 ? '' : 's'}; the gateway would refuse to start\n`);
+    printProblems(result.problems, configPath, 'the gateway would refuse to start', err);
     return 1;
   }
   const w = result.warnings.length;
@@ -19,6 +18,18 @@ export function runCheck(configPath: string, out: NodeJS.WritableStream, err: No
     `${configPath}: ok — ${summariseSite(result.site)}${w > 0 ? ` (${w} warning${w === 1 ? '' : 's'})` : ''}\n`,
   );
   return 0;
+}
+
+/** Every problem with its line, then `FILE: N problems; <outcome>` (shared by check and start). */
+export function printProblems(
+  problems: readonly Problem[],
+  configPath: string,
+  outcome: string,
+  err: NodeJS.WritableStream,
+): void {
+  for (const p of problems) err.write(`${formatProblem(p, { withLine: true })}\n`);
+  const n = problems.length;
+  err.write(`${configPath}: ${n} problem${n === 1 ? '' : 's'}; ${outcome}\n`);
 }
 
 /** `site yanghe (洋河新区): 5 zones, 37 units, 207 guards, 116 devices, ...` */

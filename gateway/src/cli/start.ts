@@ -15,6 +15,7 @@ import { JournalOpenError } from '../journal/journal.js';
 import { createLogger } from '../logger.js';
 import { buildExtensions } from '../runtime/extensions.js';
 import { type ListenOptions, type RunningGateway, startGateway } from '../runtime/gateway.js';
+import { printProblems } from './check.js';
 
 export const EXIT = { ok: 0, config: 1, listen: 3, journal: 4, internal: 70 } as const;
 
@@ -47,8 +48,7 @@ export async function runStart(opts: StartOptions): Promise<number> {
   const loaded = loadSite(opts.config);
   for (const w of loaded.warnings) logger.warn(`config: ${formatProblem(w)}`);
   if (!loaded.ok) {
-    for (const p of loaded.problems) process.stderr.write(`${formatProblem(p)}\n`);
-    process.stderr.write(`${opts.config}: ${loaded.problems.length} problem(s); nothing started\n`);
+    printProblems(loaded.problems, opts.config, 'nothing started', process.stderr);
     return EXIT.config;
   }
   const site = loaded.site;
