@@ -2,15 +2,28 @@
  * GET /bulletin?week=2026-W48&zone=east[&format=html|json|csv&table=…]
  * computed on request from the journal. Operators see any zone; a console
  * account sees its own zone only.
+ *
+ * A heavy week takes seconds to read and compute, and the main thread also
+ * carries every panic: the work runs in a worker thread (pool.ts), one job
+ * at a time with a short queue, more requests get 429 (jobs.ts), and
+ * results are cached by (week, zone, last journal seq), so a repeat costs
+ * nothing until the journal changes. A job past its deadline is stopped (503).
  */
 import type { ServerResponse } from 'node:http';
 import { PasswordVerifier } from '../auth/password.js';
+import { parseDuration } from '../config/schema.js';
 import { basicAccount, sendUnauthorised } from '../console/auth.js';
 import type { Extension, GatewayContext } from '../runtime/context.js';
-import { computeBulletin } from './compute.js';
-import { loadBulletinEntries } from './load.js';
-import { CSV_TABLES, type CsvTable, renderBulletinCsv } from './render-csv.js';
-import { renderBulletinHtml } from './render-html.js';
+import { HeavyJobs } from './jobs.js';
+import {
+  BulletinInputError,
+  type BulletinRunner,
+  BulletinUnavailableError,
+  inProcessRunner,
+  workerRunner,
+} from './pool.js';
+import type { BulletinOutputs } from './produce.js';
+import { CSV_TABLES, type CsvTable } from './render-csv.js';
 import { weekOf } from './week.js';
 
 export interface BulletinExtensionOptions {
@@ -20,7 +33,11 @@ export interface BulletinExtensionOptions {
   verifier?: PasswordVerifier;
   /** Clock for the default week (tests). */
   now?: () => number;
+  /** Override `gateway.bulletin` from the site config (tests). */
+  limits?: { queue?: number; cacheEntries?: number; timeoutMs?: number };
 }
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 function send(
   res: ServerResponse,
@@ -33,6 +50,9 @@ function send(
   res.end(body);
 }
 
+const sendError = (res: ServerResponse, status: number, body: object, extra?: Record<string, string>): void =>
+  send(res, status, JSON_TYPE, JSON.stringify(body), extra);
+
 const isCsvTable = (t: string): t is CsvTable => (CSV_TABLES as readonly string[]).includes(t);
 
 export function createBulletinExtension(options: BulletinExtensionOptions = {}): Extension {
@@ -40,10 +60,24 @@ export function createBulletinExtension(options: BulletinExtensionOptions = {}):
   const now = options.now ?? Date.now;
   let served = 0;
   let lastError: string | null = null;
+  let runner: BulletinRunner | null = null;
+  let jobs: HeavyJobs<BulletinOutputs> | null = null;
   return {
     name: 'bulletin',
     async start(ctx: GatewayContext): Promise<void> {
       const { site } = ctx;
+      const cfg = site.config.gateway?.bulletin;
+      const timeoutMs = options.limits?.timeoutMs ?? parseDuration(cfg?.timeout ?? '60s');
+      const limiter = new HeavyJobs<BulletinOutputs>({
+        queue: options.limits?.queue ?? cfg?.queue ?? 1,
+        cacheEntries: options.limits?.cacheEntries ?? cfg?.cache ?? 8,
+      });
+      jobs = limiter;
+      const run: BulletinRunner =
+        ctx.journal.path === ':memory:'
+          ? inProcessRunner(ctx.journal, site)
+          : workerRunner({ journalPath: ctx.journal.path, site, timeoutMs });
+      runner = run;
       ctx.http.add('GET', '/bulletin', async (req, res, _params, url) => {
         let zone = url.searchParams.get('zone') || undefined;
         if (options.auth !== false) {
@@ -51,74 +85,71 @@ export function createBulletinExtension(options: BulletinExtensionOptions = {}):
           if (!account) return sendUnauthorised(res, true);
           if (account.kind === 'console') {
             if (zone !== undefined && zone !== account.unit.zone) {
-              return send(
-                res,
-                403,
-                'application/json; charset=utf-8',
-                JSON.stringify({ error: `console ${account.id} may see zone ${account.unit.zone} only` }),
-              );
+              return sendError(res, 403, {
+                error: `console ${account.id} may see zone ${account.unit.zone} only`,
+              });
             }
             zone = account.unit.zone;
           }
         }
         const week = url.searchParams.get('week') || weekOf(now(), site.timezone);
         const format = url.searchParams.get('format') ?? 'html';
+        const table = url.searchParams.get('table') ?? '';
         if (zone !== undefined && !site.zones.has(zone)) {
-          return send(
-            res,
-            400,
-            'application/json; charset=utf-8',
-            JSON.stringify({ error: `unknown zone "${zone}"` }),
-          );
+          return sendError(res, 400, { error: `unknown zone "${zone}"` });
         }
         if (!/^\d{4}-W\d{2}$/.test(week)) {
-          return send(
+          return sendError(res, 400, { error: 'week must look like 2026-W48' });
+        }
+        if (format !== 'html' && format !== 'json' && format !== 'csv') {
+          return sendError(res, 400, { error: 'format must be html, json or csv' });
+        }
+        if (format === 'csv' && !isCsvTable(table)) {
+          return sendError(res, 400, { error: 'table= one of the CSV tables', tables: CSV_TABLES });
+        }
+        // every format comes from one rendering, so format and table need not be in the key
+        const key = `${week}|${zone ?? '*'}|${ctx.journal.lastSeq()}`;
+        const outcome = limiter.submit(key, () => run.run({ week, ...(zone ? { zone } : {}), now: now() }));
+        if (outcome.kind === 'busy') {
+          return sendError(
             res,
-            400,
-            'application/json; charset=utf-8',
-            JSON.stringify({ error: 'week must look like 2026-W48' }),
+            429,
+            { error: 'a bulletin is being computed: retry later', retryAfterS: outcome.retryAfterS },
+            { 'retry-after': String(outcome.retryAfterS) },
           );
         }
-        let bulletin: ReturnType<typeof computeBulletin>;
-        try {
-          const entries = loadBulletinEntries(ctx.journal, week, site.timezone);
-          bulletin = computeBulletin({ site, entries, week, ...(zone ? { zone } : {}), now: now() });
-          lastError = null;
-        } catch (err) {
-          lastError = err instanceof Error ? err.message : String(err);
-          ctx.logger.warn({ err, week, zone }, 'bulletin failed');
-          return send(res, 400, 'application/json; charset=utf-8', JSON.stringify({ error: lastError }));
+        let out: BulletinOutputs;
+        if (outcome.kind === 'hit') out = outcome.value;
+        else {
+          try {
+            out = await outcome.value;
+            lastError = null;
+          } catch (err) {
+            lastError = err instanceof Error ? err.message : String(err);
+            ctx.logger.warn({ err, week, zone }, 'bulletin failed');
+            if (err instanceof BulletinUnavailableError)
+              return sendError(res, 503, { error: lastError }, { 'retry-after': '30' });
+            if (err instanceof BulletinInputError) return sendError(res, 400, { error: lastError });
+            return sendError(res, 500, { error: lastError });
+          }
         }
         served++;
-        if (format === 'json')
-          return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(bulletin));
-        if (format === 'csv') {
-          const table = url.searchParams.get('table') ?? '';
-          if (!isCsvTable(table)) {
-            return send(
-              res,
-              400,
-              'application/json; charset=utf-8',
-              JSON.stringify({ error: 'table= one of the CSV tables', tables: CSV_TABLES }),
-            );
-          }
-          const name = `bulletin-${bulletin.week}${zone ? `-${zone}` : ''}-${table}.csv`;
-          return send(res, 200, 'text/csv; charset=utf-8', renderBulletinCsv(bulletin)[table], {
+        const cache = { 'x-bulletin-cache': outcome.kind === 'hit' ? 'hit' : 'miss' };
+        if (format === 'json') return send(res, 200, JSON_TYPE, out.json, cache);
+        if (format === 'csv' && isCsvTable(table)) {
+          const name = `bulletin-${out.week}${zone ? `-${zone}` : ''}-${table}.csv`;
+          return send(res, 200, 'text/csv; charset=utf-8', out.csv[table], {
+            ...cache,
             'content-disposition': `attachment; filename="${name}"`,
           });
         }
-        if (format !== 'html') {
-          return send(
-            res,
-            400,
-            'application/json; charset=utf-8',
-            JSON.stringify({ error: 'format must be html, json or csv' }),
-          );
-        }
-        send(res, 200, 'text/html; charset=utf-8', renderBulletinHtml(bulletin));
+        send(res, 200, 'text/html; charset=utf-8', out.html, cache);
       });
     },
-    async stop(): Promise<void> {},
-    health: () => ({ ok: lastError === null, served, lastError }),
+    async stop(): Promise<void> {
+      await runner?.stop();
+      runner = null;
+    },
+    health: () => ({ ok: lastError === null, served, lastError, jobs: jobs?.stats() ?? null }),
   };
 }

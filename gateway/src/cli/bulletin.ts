@@ -5,10 +5,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { computeBulletin } from '../bulletin/compute.js';
-import { loadBulletinEntries } from '../bulletin/load.js';
-import { renderBulletinCsv } from '../bulletin/render-csv.js';
-import { renderBulletinHtml } from '../bulletin/render-html.js';
+import { produceBulletin, renderBulletinOutputs } from '../bulletin/produce.js';
 import { parseWeek } from '../bulletin/week.js';
 import { formatProblem, loadSite } from '../config/load.js';
 import { Journal } from '../journal/journal.js';
@@ -50,21 +47,19 @@ export async function runBulletin(opts: BulletinCliOptions): Promise<number> {
   }
   const journal = new Journal({ path });
   try {
-    const entries = loadBulletinEntries(journal, opts.week, site.timezone);
-    const bulletin = computeBulletin({
-      site,
-      entries,
+    // in-process: no panic path here (the gateway's GET /bulletin uses a worker with the same code)
+    const { bulletin, entries } = produceBulletin(journal, site, {
       week: opts.week,
       ...(opts.zone ? { zone: opts.zone } : {}),
       now: Date.now(),
     });
+    const out = renderBulletinOutputs(bulletin, entries);
     mkdirSync(opts.out, { recursive: true });
-    writeFileSync(join(opts.out, 'index.html'), renderBulletinHtml(bulletin));
+    writeFileSync(join(opts.out, 'index.html'), out.html);
     writeFileSync(join(opts.out, 'bulletin.json'), `${JSON.stringify(bulletin, null, 2)}\n`);
-    const tables = renderBulletinCsv(bulletin);
-    for (const [name, text] of Object.entries(tables)) writeFileSync(join(opts.out, `${name}.csv`), text);
+    for (const [name, text] of Object.entries(out.csv)) writeFileSync(join(opts.out, `${name}.csv`), text);
     print(
-      `bulletin ${bulletin.week}${opts.zone ? ` zone ${opts.zone}` : ''}: ${entries.length} journal entries, ` +
+      `bulletin ${bulletin.week}${opts.zone ? ` zone ${opts.zone}` : ''}: ${entries} journal entries, ` +
         `${bulletin.preventable.total.thisWeek} alerts, ${bulletin.patrol.toursCompleted} tours, ` +
         `${bulletin.rollcalls.calls} roll calls, ${bulletin.suggestions.length} suggestions → ${opts.out}`,
     );
