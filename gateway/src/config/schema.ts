@@ -66,8 +66,50 @@ export const gatewaySchema = z
     journal: z
       .strictObject({
         retention: duration.default('30d'),
-        /** Size cap in MB: beyond it the journal refuses writes like a full disk (no PUBACK, /healthz 503). */
+        /** Size cap in MB (default 2048, lowered to what the disk has): beyond it the journal refuses writes like a full disk. */
         maxMB: z.number().positive().optional(),
+        /** The last MB below the cap kept for alarms: above `maxMB − reserveMB` bulk inputs are refused (default 5% of the cap, at most 64). */
+        reserveMB: z.number().min(0).optional(),
+        /** Ballast file kept beside the journal and freed for alarms when the disk fills, in MB (default 8; 0: none). */
+        diskReserveMB: z.number().min(0).optional(),
+      })
+      .optional(),
+    /** Clock faults (docs/operators.md "Clock faults", docs/site-config.md). */
+    clock: z
+      .strictObject({
+        /** Wall vs engine clock difference counted as a step. */
+        stepThreshold: duration.default('2s'),
+        /** Monotonic hours without a step that prove the clock again for retention. */
+        stableHours: z.number().positive().max(8760).default(24),
+        /** At start, a wall clock this far after the newest journal entry is unproven. */
+        maxGap: duration.default('24h'),
+      })
+      .optional(),
+    /** GET /bulletin runs in a worker: jobs that may wait behind the running one, results cached, deadline per job. */
+    bulletin: z
+      .strictObject({
+        queue: z.number().int().min(0).max(8).default(1),
+        cache: z.number().int().min(0).max(256).default(8),
+        timeout: duration.default('60s'),
+      })
+      .optional(),
+    /** Login back-off shared by MQTT and HTTP Basic (docs/operators.md "Logins"). */
+    auth: z
+      .strictObject({
+        throttle: z
+          .strictObject({
+            /** Failures per account let through before the back-off starts (default 3). */
+            free: z.number().int().min(0).max(1_000_000).optional(),
+            /** Failures per source address let through before it starts (default 20). */
+            addressFree: z.number().int().min(0).max(1_000_000).optional(),
+            /** First wait, doubled with each further failure (default 250 ms). */
+            base: duration.optional(),
+            /** Longest wait; an attempt that would wait longer is refused unchecked (default 10s). */
+            max: duration.optional(),
+            /** Failures are forgotten this long after a key's last attempt (default 15m). */
+            window: duration.optional(),
+          })
+          .optional(),
       })
       .optional(),
     /** Per-connection MQTT limits (docs/operators.md "Limits"). */
@@ -77,6 +119,12 @@ export const gatewaySchema = z
         maxPacketKB: z.number().int().min(1).max(262_144).optional(),
         /** Unsent bytes, in KiB, a client may have queued before it is disconnected as not reading. */
         outboundBufferKB: z.number().int().min(16).max(1_048_576).optional(),
+        /** Per-device message rate, token bucket (default 20/s, burst 100; panics never below 5/s, burst 20). */
+        deviceRate: z
+          .strictObject({ perSecond: z.number().positive(), burst: z.number().int().min(1) })
+          .optional(),
+        /** Bytes one device may journal per rolling day, in MB (default 32; panics exempt). */
+        deviceJournalMBPerDay: z.number().positive().optional(),
       })
       .optional(),
   })
