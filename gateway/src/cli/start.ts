@@ -39,6 +39,8 @@ function journalMaxBytes(env: NodeJS.ProcessEnv, configMB: number | undefined): 
   return mb !== undefined && Number.isFinite(mb) && mb > 0 ? Math.round(mb * 1024 * 1024) : undefined;
 }
 
+const mb = (n: number): number => Math.round(n * 1024 * 1024);
+
 export async function runStart(opts: StartOptions): Promise<number> {
   const env = opts.env;
   const logger = createLogger(
@@ -79,6 +81,14 @@ export async function runStart(opts: StartOptions): Promise<number> {
       listen: listenOpts,
       journalRetentionMs: parseDuration(g.journal?.retention ?? '30d'),
       journalMaxBytes: journalMaxBytes(env, g.journal?.maxMB),
+      ingestLimits: {
+        ...(g.limits?.deviceRate ? { rate: g.limits.deviceRate } : {}),
+        ...(g.limits?.deviceJournalMBPerDay
+          ? { journalBytesPerDay: mb(g.limits.deviceJournalMBPerDay) }
+          : {}),
+        ...(g.journal?.reserveMB !== undefined ? { reserveBytes: mb(g.journal.reserveMB) } : {}),
+        ...(g.journal?.diskReserveMB !== undefined ? { diskReserveBytes: mb(g.journal.diskReserveMB) } : {}),
+      },
       connLimits: {
         ...(g.limits?.maxPacketKB ? { maxPacketBytes: g.limits.maxPacketKB * 1024 } : {}),
         ...(g.limits?.outboundBufferKB ? { outboundBufferBytes: g.limits.outboundBufferKB * 1024 } : {}),

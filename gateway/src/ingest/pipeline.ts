@@ -8,6 +8,12 @@
  * is when aedes sends the PUBACK) and do the side effects go out. A failed
  * commit acknowledges nothing and rebuilds the engines from the journal, so
  * their state never runs ahead of what is durable.
+ *
+ * Two lanes (lanes.ts): each turn commits and fans out the priority inputs
+ * (panics, operator inputs) in their own transaction before a bounded slice
+ * of bulk, then yields, so sockets carrying panics are read between slices.
+ * Per-device limits (limits.ts) refuse a flood before it is queued; the
+ * journal's reserve (room.ts) keeps its last bytes for alarms.
  */
 import type { Logger } from 'pino';
 import type { Site } from '../config/site.js';
@@ -20,7 +26,18 @@ import { eventToWire } from '../model/wire.js';
 import type { IngestPort, IngestResult, MessageOrigin } from '../runtime/context.js';
 import { topics } from '../topics.js';
 import { SeqDedupe } from './dedupe.js';
+import { DEFAULT_TURN, type Lane, Lanes, laneOf, type TurnLimits } from './lanes.js';
+import { type DeviceLimits, ReportThrottle } from './limits.js';
 import { normalise } from './normalise.js';
+import type { JournalRoom } from './room.js';
+
+/** A bulk input refused because the journal is in its reserve: not acknowledged, the device resends. */
+export class RefusedError extends Error {
+  readonly refused = true;
+}
+
+/** How long one bulk slice may run before the rest waits for the next turn. */
+const BULK_BUDGET_MS = 20;
 
 export interface PipelineDeps {
   site: Site;
@@ -32,6 +49,11 @@ export interface PipelineDeps {
   apply: (effects: readonly OutboundEffect[]) => void;
   publish: (topic: string, payload: unknown, qos: 0 | 1, retain?: boolean) => void;
   now?: () => number;
+  /** Per-device rate and journal quota (none: unlimited). */
+  limits?: DeviceLimits;
+  /** The journal's cap and reserve (none: bulk never refused for room). */
+  room?: JournalRoom;
+  turn?: TurnLimits;
 }
 
 type Item =
@@ -45,7 +67,8 @@ type Item =
   | { type: 'op'; input: OpInput; resolve: (r: IngestResult) => void; reject: (e: Error) => void };
 
 export class Pipeline implements IngestPort {
-  private queue: Item[] = [];
+  private readonly lanes: Lanes<Item>;
+  private readonly reports = new ReportThrottle();
   private scheduled = false;
   private readonly dedupe = new SeqDedupe();
   private readonly listeners = new Set<(entries: readonly JournalEntry[]) => void>();
@@ -55,6 +78,16 @@ export class Pipeline implements IngestPort {
 
   constructor(private readonly deps: PipelineDeps) {
     this.now = deps.now ?? Date.now;
+    this.lanes = new Lanes<Item>(deps.turn ?? DEFAULT_TURN);
+  }
+
+  /** Rebuild the per-device journal quotas from the last day of the journal (see docs/operators.md). */
+  warmUpQuotas(): void {
+    const limits = this.deps.limits;
+    if (!limits) return;
+    for (const r of this.deps.journal.eventBytesByDeviceSince(this.now() - 86_400_000)) {
+      if (typeof r.device === 'string') limits.journaled(r.device, r.bytes, r.hour * 3_600_000);
+    }
   }
 
   /** Rebuild the dedupe window from the last 10 minutes of the journal. */
@@ -72,6 +105,16 @@ export class Pipeline implements IngestPort {
   }
 
   accept(message: DeviceMessage, origin: MessageOrigin): Promise<IngestResult> {
+    const limits = this.deps.limits;
+    if (limits) {
+      // unknown devices share one bucket (normalise rejects them anyway): the maps stay bounded
+      const key = this.deps.site.devices.has(message.device) ? message.device : '?';
+      const verdict = limits.check(key, message.kind === 'panic', this.now());
+      if (!verdict.ok) {
+        this.report(origin.topic, message.device, verdict.reason, origin.transport);
+        return Promise.resolve({ status: 'rejected', reason: verdict.reason });
+      }
+    }
     return new Promise((resolve, reject) =>
       this.enqueue({ type: 'message', message, origin, resolve, reject }),
     );
@@ -90,6 +133,26 @@ export class Pipeline implements IngestPort {
     this.deps.publish(topics.rejects, { topic, device, reason, at: new Date(r.at).toISOString() }, 0);
   }
 
+  /**
+   * A limit's reject: counted every time, but logged and published at most
+   * once a second per device and reason, with `repeats` (extension) telling
+   * how many were folded into it.
+   */
+  private report(topic: string, device: string, reason: string, transport: Transport): void {
+    const label = reasonLabel(reason);
+    this.deps.metrics.rejects.inc({ reason: label });
+    const now = this.now();
+    const repeats = this.reports.report(`${device}\u0000${label}`, now);
+    if (repeats === null) return;
+    this.deps.logger.warn({ topic, device, reason, transport, repeats }, 'input rejected');
+    this.deps.publish(topics.rejects, { topic, device, reason, at: new Date(now).toISOString(), repeats }, 0);
+  }
+
+  /** Inputs waiting per lane, and the journal's room (for /healthz). */
+  health(): Record<string, unknown> {
+    return { waiting: this.lanes.waiting, room: this.deps.room?.health() ?? null };
+  }
+
   onCommitted(listener: (entries: readonly JournalEntry[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -104,30 +167,50 @@ export class Pipeline implements IngestPort {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.queue.length > 0) this.flush();
+    // every slice takes at least one input: this ends
+    while (this.lanes.size > 0) this.flush();
   }
 
   private enqueue(item: Item): void {
-    this.queue.push(item);
+    const lane = laneOf(item.type === 'op' ? item : { type: 'message', kind: item.message.kind });
+    this.lanes.push(item, lane);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
   }
 
-  /** One group commit. */
+  /**
+   * One turn: the priority inputs in their own group commit, committed and
+   * fanned out first; then one bounded slice of bulk; what is left waits for
+   * the next turn (after the event loop has read the sockets again).
+   */
   flush(): void {
     this.scheduled = false;
-    const items = this.queue;
-    this.queue = [];
-    if (items.length === 0) return;
+    const priority = this.lanes.takePriority();
+    if (priority.length > 0) this.commit(priority, 'priority');
+    const bulk = this.lanes.takeBulk();
+    if (bulk.length > 0) this.lanes.returnBulk(this.commit(bulk, 'bulk'));
+    if (this.lanes.size > 0) this.scheduleFlush();
+  }
+
+  /** One group commit of one lane's inputs; returns the bulk inputs it left for the next turn. */
+  private commit(items: Item[], lane: Lane, retried = false): Item[] {
     const now = this.now();
+    const started = performance.now();
+    let taken = items.length;
+    const refused: Item[] = [];
     const results: (IngestResult | null)[] = new Array(items.length).fill(null);
     const rejects: { item: Item; reason: string }[] = [];
     const appended: JournalEntry[] = [];
     const effects: OutboundEffect[] = [];
     const newKeys: [string, number][] = [];
     const batchKeys = new Set<string>();
+    const quota: [string, number][] = [];
     const append = (body: JournalBody, at: number): JournalEntry => {
       const e = this.deps.journal.append(body, at, now);
       appended.push(e);
@@ -136,6 +219,17 @@ export class Pipeline implements IngestPort {
     try {
       this.deps.journal.transaction(() => {
         items.forEach((item, i) => {
+          if (i >= taken) return;
+          if (lane === 'bulk') {
+            if (i > 0 && performance.now() - started > BULK_BUDGET_MS) {
+              taken = i; // the rest waits for the next turn
+              return;
+            }
+            if (this.deps.room && !this.deps.room.bulkAllowed()) {
+              refused.push(item);
+              return;
+            }
+          }
           if (item.type === 'op') {
             const entry = append({ type: 'op', input: item.input, at: now }, now);
             effects.push(...this.deps.runner.handle(entry, now, append));
@@ -160,6 +254,7 @@ export class Pipeline implements IngestPort {
           }
           this.deps.runner.annotate(event, now);
           const entry = append({ type: 'event', event }, event.at);
+          quota.push([event.device, this.deps.journal.lastAppendChars]);
           effects.push(...this.deps.runner.handle(entry, now, append));
           results[i] = { status: 'accepted', seq: entry.seq };
         });
@@ -167,16 +262,29 @@ export class Pipeline implements IngestPort {
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       this.deps.logger.error(
-        { err: error, batch: items.length },
+        { err: error, batch: items.length, lane },
         'journal commit failed; nothing acknowledged',
       );
-      for (const item of items) item.reject(error);
       this.rebuildAfterFailure();
-      return;
+      // A full disk: the room's ballast is freed for alarms, and this batch of them tried once more.
+      if (lane === 'priority' && !retried && this.deps.room?.onFull(error)) {
+        return this.commit(items, lane, true);
+      }
+      for (const item of items) item.reject(error);
+      return [];
     }
     for (const [key, at] of newKeys) this.dedupe.add(key, at);
     this.dedupe.expire(now);
+    for (const [device, chars] of quota) this.deps.limits?.journaled(device, chars, now);
+    if (refused.length > 0) {
+      this.deps.metrics.rejects.inc({ reason: 'journal reserve' }, refused.length);
+      const error = new RefusedError(
+        `journal ${this.deps.room?.state ?? 'full'}: bulk inputs refused until there is room`,
+      );
+      for (const item of refused) item.reject(error);
+    }
     items.forEach((item, i) => {
+      if (i >= taken || refused.includes(item)) return;
       const r = results[i] ?? { status: 'duplicate' };
       if (r.status === 'duplicate') this.deps.metrics.duplicates.inc();
       item.resolve(r);
@@ -187,9 +295,12 @@ export class Pipeline implements IngestPort {
       }
     }
     this.afterCommit(appended, effects);
+    return items.slice(taken);
   }
 
+  /** Fan-out of a commit: the engines' effects (alert publishes) before the events' republish. */
   private afterCommit(appended: JournalEntry[], effects: OutboundEffect[]): void {
+    if (effects.length > 0) this.deps.apply(effects);
     for (const entry of appended) {
       if (entry.body.type === 'event') {
         const e = entry.body.event;
@@ -197,7 +308,6 @@ export class Pipeline implements IngestPort {
         this.deps.publish(topics.event(e.kind, e.zone, e.unit), eventToWire(e), 1);
       }
     }
-    if (effects.length > 0) this.deps.apply(effects);
     if (appended.length > 0) {
       for (const l of this.listeners) {
         try {

@@ -38,12 +38,24 @@ interface Row {
   body: string;
 }
 
+export interface PruneResult {
+  deleted: number;
+  unconsumed: Record<string, number>;
+  /** Seq range deleted (null when nothing was). */
+  firstSeq: number | null;
+  lastSeq: number | null;
+}
+
 export class Journal {
   readonly db: Database.Database;
   private readonly insert: Database.Statement<[number, number, number, string, string]>;
   private readonly selectAfter: Database.Statement<[number, number]>;
+  private readonly pageCount: Database.Statement<[]>;
+  private readonly freePages: Database.Statement<[]>;
+  private readonly pageSize: number;
   private lastSeqValue: number;
   private lastErrorValue: string | null = null;
+  private lastBodyChars = 0;
   private closed = false;
 
   constructor(private readonly options: JournalOptions) {
@@ -78,6 +90,9 @@ export class Journal {
     this.selectAfter = this.db.prepare(
       'SELECT seq, at, body FROM entries WHERE seq > ? ORDER BY seq LIMIT ?',
     );
+    this.pageCount = this.db.prepare('PRAGMA page_count').pluck();
+    this.freePages = this.db.prepare('PRAGMA freelist_count').pluck();
+    this.pageSize = this.db.pragma('page_size', { simple: true }) as number;
     const row = this.db.prepare('SELECT max(seq) AS seq FROM entries').get() as { seq: number | null };
     const pruned = this.getMeta('lastPrunedSeq');
     this.lastSeqValue = Math.max(row.seq ?? 0, pruned ? Number(pruned) : 0);
@@ -107,9 +122,16 @@ export class Journal {
   /** Append one entry. Call inside transaction() to group commits. */
   append(body: JournalBody, at: number, rx: number = Date.now()): JournalEntry {
     const seq = this.lastSeqValue + 1;
-    this.insert.run(seq, at, rx, body.type, JSON.stringify(body));
+    const text = JSON.stringify(body);
+    this.insert.run(seq, at, rx, body.type, text);
     this.lastSeqValue = seq;
+    this.lastBodyChars = text.length;
     return { seq, at, body };
+  }
+
+  /** Length of the last appended body's JSON (per-device journal quotas). */
+  get lastAppendChars(): number {
+    return this.lastBodyChars;
   }
 
   lastSeq(): number {
@@ -190,39 +212,52 @@ export class Journal {
   }
 
   /**
-   * Retention: delete entries journaled before `rx`. Returns how many were
-   * deleted and, per cursor (e.g. the InfluxDB exporter), how many of them it
-   * had not consumed yet: those are lost to that consumer and must be logged loudly.
+   * Retention: delete entries journaled before `beforeRx`, never one with a
+   * seq above `maxSeq` when given (the clock guard: entries this process
+   * journaled recently, whatever the clock says). Returns how many were
+   * deleted, their seq range and, per cursor (e.g. the InfluxDB exporter), how
+   * many of them it had not consumed yet: those are lost to that consumer and
+   * must be logged loudly.
    */
-  prune(beforeRx: number): { deleted: number; unconsumed: Record<string, number> } {
+  prune(beforeRx: number, maxSeq: number = Number.MAX_SAFE_INTEGER): PruneResult {
     const unconsumed: Record<string, number> = {};
-    const result = this.db.transaction(() => {
-      const lastDeleted = this.db
-        .prepare('SELECT max(seq) AS seq FROM entries WHERE rx < ?')
-        .get(beforeRx) as {
-        seq: number | null;
-      };
-      if (lastDeleted.seq === null) return 0;
+    const none: PruneResult = { deleted: 0, unconsumed, firstSeq: null, lastSeq: null };
+    return this.db.transaction((): PruneResult => {
+      const range = this.db
+        .prepare('SELECT min(seq) AS first, max(seq) AS last FROM entries WHERE rx < ? AND seq <= ?')
+        .get(beforeRx, maxSeq) as { first: number | null; last: number | null };
+      if (range.last === null) return none;
+      const last = range.last;
       const cursors = this.db.prepare('SELECT name, seq FROM cursors').all() as {
         name: string;
         seq: number;
       }[];
       for (const c of cursors) {
-        if (c.seq < lastDeleted.seq) {
+        if (c.seq < last) {
           const row = this.db
             .prepare('SELECT count(*) AS n FROM entries WHERE seq > ? AND seq <= ?')
-            .get(c.seq, lastDeleted.seq) as { n: number };
+            .get(c.seq, last) as { n: number };
           if (row.n > 0) unconsumed[c.name] = row.n;
         }
       }
-      const info = this.db.prepare('DELETE FROM entries WHERE seq <= ?').run(lastDeleted.seq);
-      this.setMeta(
-        'lastPrunedSeq',
-        String(Math.max(lastDeleted.seq, Number(this.getMeta('lastPrunedSeq') ?? 0))),
-      );
-      return info.changes;
+      const info = this.db.prepare('DELETE FROM entries WHERE seq <= ?').run(last);
+      this.setMeta('lastPrunedSeq', String(Math.max(last, Number(this.getMeta('lastPrunedSeq') ?? 0))));
+      return { deleted: info.changes, unconsumed, firstSeq: range.first, lastSeq: last };
     })();
-    return { deleted: result, unconsumed };
+  }
+
+  /** How many entries journaled before `beforeRx` have a seq above `afterSeq` (prune's clock guard). */
+  countBefore(beforeRx: number, afterSeq: number): number {
+    const row = this.db
+      .prepare('SELECT count(*) AS n FROM entries WHERE rx < ? AND seq > ?')
+      .get(beforeRx, afterSeq) as { n: number };
+    return row.n;
+  }
+
+  /** The latest receive time in the journal (start-up clock check), or null when empty. */
+  newestRx(): number | null {
+    const row = this.db.prepare('SELECT max(rx) AS rx FROM entries').get() as { rx: number | null };
+    return row.rx;
   }
 
   stats(): JournalStats {
@@ -255,6 +290,25 @@ export class Journal {
       }
     }
     return total;
+  }
+
+  /**
+   * Bytes of live pages (free pages left by retention are reused before the
+   * file grows), as this connection sees them: inside a transaction it
+   * includes what the transaction wrote so far. Cheap enough to call per input.
+   */
+  usedBytes(): number {
+    return ((this.pageCount.get() as number) - (this.freePages.get() as number)) * this.pageSize;
+  }
+
+  /** Bytes of event entries per device and hour (rx / 1 h) journaled since `rx` (device quotas at start). */
+  eventBytesByDeviceSince(rx: number): { device: string; hour: number; bytes: number }[] {
+    return this.db
+      .prepare(
+        `SELECT json_extract(body, '$.event.device') AS device, rx / 3600000 AS hour, sum(length(body)) AS bytes
+         FROM entries WHERE rx >= ? AND type = 'event' GROUP BY device, hour`,
+      )
+      .all(rx) as { device: string; hour: number; bytes: number }[];
   }
 
   /** Probe that the journal can still write (used by /healthz). */

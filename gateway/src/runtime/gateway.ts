@@ -11,21 +11,33 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Aedes } from 'aedes';
 import type { Logger } from 'pino';
-import { PasswordVerifier } from '../auth/password.js';
+import { LoginGuard, throttleOptionsFrom } from '../auth/guard.js';
 import { createBroker, publishAsGateway } from '../broker/broker.js';
 import { attachAlertCatchUp } from '../broker/catch-up.js';
 import { type ConnLimits, DEFAULT_LIMITS, limitReporter } from '../broker/conn-guard.js';
 import { attachMqttWebSocket, listen, mqttTcpServer, mqttTlsServer } from '../broker/listeners.js';
 import { withMqtt5 } from '../broker/mqtt5.js';
+import { parseDuration } from '../config/schema.js';
 import type { Site } from '../config/site.js';
 import { createEngineSet, makeQueries } from '../engines/index.js';
 import { EngineRunner, type OutboundEffect } from '../engines/runner.js';
 import { registerApi } from '../http/api.js';
 import { Router, sendJson } from '../http/router.js';
+import { DeviceLimits } from '../ingest/limits.js';
 import { Pipeline } from '../ingest/pipeline.js';
+import {
+  capToDisk,
+  DEFAULT_DISK_RESERVE_BYTES,
+  DEFAULT_JOURNAL_MAX_MB,
+  defaultReserve,
+  type IngestLimitOptions,
+  JournalRoom,
+} from '../ingest/room.js';
 import { Journal } from '../journal/journal.js';
 import { createMetrics } from '../metrics.js';
 import { topics } from '../topics.js';
+import { EngineClock, systemSources } from './clock.js';
+import { ClockGuard } from './clock-guard.js';
 import type { CommandRoute, Extension, GatewayContext } from './context.js';
 
 export interface ListenOptions {
@@ -43,8 +55,10 @@ export interface GatewayOptions {
   logger: Logger;
   listen: ListenOptions;
   journalRetentionMs: number;
-  /** Journal size cap in bytes (optional). */
+  /** Journal size cap in bytes (default 2048 MB, lowered to what the disk can hold). */
   journalMaxBytes?: number;
+  /** Per-device rate and quota, journal reserve and disk ballast (docs/operators.md "Limits"). */
+  ingestLimits?: IngestLimitOptions;
   extensions: Extension[];
   now?: () => number;
   /** MQTT packet size and outbound buffer limits (gateway.limits; defaults in conn-guard.ts). */
@@ -59,11 +73,28 @@ export interface RunningGateway {
 
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
   const { site, logger } = opts;
-  const now = opts.now ?? Date.now;
+  // Engine time: monotonic, re-anchored to the wall clock only through a journaled step (clock-guard.ts)
+  const clockCfg = site.config.gateway?.clock;
+  const stepThresholdMs = parseDuration(clockCfg?.stepThreshold ?? '2s');
+  const clock = new EngineClock(systemSources, stepThresholdMs);
+  const now = opts.now ?? ((): number => clock.now());
   const metrics = createMetrics();
-  const journal = new Journal({
-    path: join(opts.dataDir, 'journal.sqlite'),
-    ...(opts.journalMaxBytes ? { maxBytes: opts.journalMaxBytes } : {}),
+  const journalPath = join(opts.dataDir, 'journal.sqlite');
+  const il = opts.ingestLimits ?? {};
+  const capBytes = capToDisk(
+    opts.journalMaxBytes ?? DEFAULT_JOURNAL_MAX_MB * 1024 * 1024,
+    opts.dataDir,
+    journalPath,
+    logger,
+  );
+  const journal = new Journal({ path: journalPath, maxBytes: capBytes });
+  const room = new JournalRoom({
+    capBytes,
+    reserveBytes: il.reserveBytes ?? defaultReserve(capBytes),
+    ballastPath: join(opts.dataDir, 'journal.reserve'),
+    ballastBytes: il.diskReserveBytes ?? DEFAULT_DISK_RESERVE_BYTES,
+    usedBytes: () => journal.usedBytes(),
+    logger: logger.child({ component: 'journal' }),
   });
   const runner = new EngineRunner(() => createEngineSet(site, now()), logger.child({ component: 'engines' }));
   const t0 = Date.now();
@@ -111,10 +142,36 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     apply,
     publish: (t, p, q, r) => void publish(t, p, q, r),
     now,
+    limits: new DeviceLimits({
+      ...(il.rate ? { rate: il.rate } : {}),
+      ...(il.journalBytesPerDay ? { journalBytesPerDay: il.journalBytesPerDay } : {}),
+    }),
+    room,
   });
   pipeline.warmUp();
+  const clockGuard = new ClockGuard({
+    clock,
+    journal,
+    logger: logger.child({ component: 'clock' }),
+    registry: metrics.registry,
+    operate: (input) => pipeline.operate(input),
+    rearm: () => pipeline.startTimers(),
+    retentionMs: opts.journalRetentionMs,
+    thresholdMs: stepThresholdMs,
+    stableMs: (clockCfg?.stableHours ?? 24) * 3_600_000,
+    maxGapMs: parseDuration(clockCfg?.maxGap ?? '24h'),
+  });
+  clockGuard.start();
+  pipeline.onCommitted((entries) => clockGuard.onCommitted(entries));
+  pipeline.warmUpQuotas();
 
-  const created = await createBroker({ site, ingest: pipeline, logger, metrics });
+  // one login check and back-off for MQTT and HTTP Basic (the API, the console, /bulletin, Node-RED's count)
+  const logins = await LoginGuard.create({
+    site,
+    failures: metrics.authFailures,
+    throttle: throttleOptionsFrom(site.config.gateway?.auth?.throttle),
+  });
+  const created = await createBroker({ site, ingest: pipeline, logger, metrics, guard: logins });
   broker = created.broker;
   const queries = makeQueries(runner);
   attachAlertCatchUp(broker, created.accounts, (unit) => queries.alerts({ state: 'open', unit }), logger);
@@ -137,26 +194,29 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const servers: (NetServer | HttpServer)[] = [];
   const addresses: GatewayContext['addresses'] = { mqtt: 0, ws: 0, http: 0 };
   const extensions = opts.extensions;
-  const verifier = new PasswordVerifier();
   const health = (): { status: number; body: Record<string, unknown> } => {
     const writable = journal.probeWritable();
     const stats = journal.stats();
+    room.bulkAllowed(); // refresh the state
+    const roomState = room.state;
     const ext: Record<string, unknown> = {};
     for (const e of extensions) if (e.health) ext[e.name] = safeHealth(e);
     const body: Record<string, unknown> = {
-      status: writable ? 'ok' : 'journal-unwritable',
+      status: !writable ? 'journal-unwritable' : roomState === 'ok' ? 'ok' : `journal-${roomState}`,
       site: site.id,
       uptimeS: Math.round(process.uptime()),
       broker: { connections: broker?.connectedClients ?? 0, ...addresses },
-      journal: stats,
+      journal: { ...stats, ...room.health() },
+      ingest: pipeline.health().waiting,
       influx: ext.influx ?? {
         enabled: false,
         backlog: { events: stats.lastSeq - journal.getCursor('influx') },
       },
       serial: ext.serial ?? { ports: [] },
+      clock: clockGuard.health(),
       ...Object.fromEntries(Object.entries(ext).filter(([k]) => k !== 'influx' && k !== 'serial')),
     };
-    return { status: writable ? 200 : 503, body };
+    return { status: writable && roomState === 'ok' ? 200 : 503, body };
   };
   router.add('GET', '/healthz', (_req, res) => {
     const h = health();
@@ -171,7 +231,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     res.writeHead(200, { 'content-type': metrics.registry.contentType });
     res.end(await metrics.registry.metrics());
   });
-  registerApi(router, site, queries, verifier);
+  registerApi(router, site, queries, logins);
 
   const host = opts.listen.host;
   try {
@@ -225,6 +285,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     addCommandRoute: (r) => commandRoutes.push(r),
     queries,
     addresses,
+    logins,
   };
   const started: Extension[] = [];
   for (const ext of extensions) {
@@ -239,20 +300,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   const snapshotTimer = setInterval(() => runner.saveSnapshots(journal), 60_000);
   snapshotTimer.unref();
-  const prune = (): void => {
-    try {
-      const { deleted, unconsumed } = journal.prune(now() - opts.journalRetentionMs);
-      for (const [cursor, n] of Object.entries(unconsumed)) {
-        logger.error(
-          { cursor, lost: n },
-          `JOURNAL RETENTION DISCARDED ${n} ENTRIES THAT ${cursor} HAD NOT CONSUMED: they will never reach it`,
-        );
-      }
-      if (deleted > 0) logger.info({ deleted }, 'journal retention pruned old entries');
-    } catch (err) {
-      logger.error({ err }, 'journal prune failed');
-    }
-  };
+  // Retention, paused while the clock is unproven (clock-guard.ts, docs/operators.md "Clock faults")
+  const prune = (): void => clockGuard.prune();
   prune();
   const pruneTimer = setInterval(prune, 3_600_000);
   pruneTimer.unref();
@@ -263,6 +312,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     stopping ??= (async () => {
       clearInterval(snapshotTimer);
       clearInterval(pruneTimer);
+      clockGuard.stop();
       const closing = closeAll(servers); // stop taking connections
       for (const ext of [...started].reverse()) {
         try {
