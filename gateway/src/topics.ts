@@ -6,10 +6,28 @@ import type { EventKind } from './model/event.js';
 
 export const ROOT = 'gp/v1';
 
+/**
+ * The device → gateway data topics (protocol.md §1.1), the one place a new
+ * kind (e.g. a later `records`) is added. `retain`: a device may publish it
+ * retained. `forwardRaw`: the broker also delivers the device's own publish
+ * to subscribers; every other kind reaches them only as the gateway's
+ * normalised event on gp/v1/events/…, after it was accepted.
+ */
+export const DEVICE_TOPIC_RULES = {
+  tap: { retain: false, forwardRaw: false },
+  panic: { retain: false, forwardRaw: false },
+  rollcall: { retain: false, forwardRaw: false },
+  heartbeat: { retain: false, forwardRaw: false },
+  // the device's online/offline will: operators read it as the device left it
+  status: { retain: true, forwardRaw: true },
+} as const satisfies Record<string, { retain: boolean; forwardRaw: boolean }>;
+
+export type DeviceTopicKind = keyof typeof DEVICE_TOPIC_RULES;
+export const DEVICE_TOPIC_KINDS = Object.keys(DEVICE_TOPIC_RULES) as DeviceTopicKind[];
+
 export const topics = {
   // device → gateway
-  device: (device: string, what: 'tap' | 'panic' | 'rollcall' | 'heartbeat' | 'status') =>
-    `${ROOT}/dev/${device}/${what}`,
+  device: (device: string, what: DeviceTopicKind) => `${ROOT}/dev/${device}/${what}`,
   devicePrefix: (device: string) => `${ROOT}/dev/${device}/`,
   // gateway → device
   deviceCommand: (device: string, command: 'rollcall') => `${ROOT}/dev/${device}/cmd/${command}`,
@@ -29,6 +47,8 @@ export const topics = {
   opsRollcall: `${ROOT}/ops/rollcall`,
   opsAlert: `${ROOT}/ops/alert`,
   opsInspection: `${ROOT}/ops/inspection`,
+  /** Admin confirms the wall clock after a step (extension, docs/operators.md "Clock faults"). */
+  opsClock: `${ROOT}/ops/clock`,
   opsPrefix: `${ROOT}/ops/`,
   // gateway
   rejects: `${ROOT}/gateway/rejects`,
@@ -37,17 +57,20 @@ export const topics = {
   all: `${ROOT}/#`,
 } as const;
 
-export type DeviceTopicKind = 'tap' | 'panic' | 'rollcall' | 'heartbeat' | 'status';
-
 export type ParsedTopic =
   | { type: 'device'; device: string; kind: DeviceTopicKind }
+  /** gp/v1/dev/{device}/cmd/…: gateway → device. */
+  | { type: 'device-command'; device: string; rest: string }
+  /** Anything else under gp/v1/dev/ (`…/panic/`, `…//panic`, `…/foo`): no such topic. */
   | { type: 'device-other'; device: string; rest: string }
   | { type: 'ack'; unit: string }
   | { type: 'resolve'; unit: string }
-  | { type: 'ops'; what: 'rollcall' | 'alert' | 'inspection' }
+  | { type: 'ops'; what: 'rollcall' | 'alert' | 'inspection' | 'clock' }
+  /** Under gp/v1/ops/ but no operation the gateway knows. */
+  | { type: 'ops-other'; rest: string }
   | { type: 'other' };
 
-const DEVICE_KINDS = new Set<string>(['tap', 'panic', 'rollcall', 'heartbeat', 'status']);
+const DEVICE_KINDS = new Set<string>(DEVICE_TOPIC_KINDS);
 
 /** Classify an incoming topic. Pure; cheap enough for the hot path. */
 export function parseTopic(topic: string): ParsedTopic {
@@ -55,12 +78,13 @@ export function parseTopic(topic: string): ParsedTopic {
   const parts = topic.split('/');
   // parts[0] = 'gp', parts[1] = 'v1'
   const section = parts[2];
-  if (section === 'dev' && parts.length >= 4 && parts[3]) {
-    const device = parts[3];
+  if (section === 'dev') {
+    const device = parts[3] ?? '';
     const rest = parts.slice(4).join('/');
-    if (parts.length === 5 && DEVICE_KINDS.has(rest)) {
+    if (device && parts.length === 5 && DEVICE_KINDS.has(rest)) {
       return { type: 'device', device, kind: rest as DeviceTopicKind };
     }
+    if (device && parts[4] === 'cmd') return { type: 'device-command', device, rest };
     return { type: 'device-other', device, rest };
   }
   if (section === 'unit' && parts.length === 5 && parts[3]) {
@@ -69,9 +93,32 @@ export function parseTopic(topic: string): ParsedTopic {
   }
   if (section === 'ops' && parts.length === 4) {
     const what = parts[3];
-    if (what === 'rollcall' || what === 'alert' || what === 'inspection') return { type: 'ops', what };
+    if (what === 'rollcall' || what === 'alert' || what === 'inspection' || what === 'clock')
+      return { type: 'ops', what };
   }
+  if (section === 'ops') return { type: 'ops-other', rest: parts.slice(3).join('/') };
   return { type: 'other' };
+}
+
+/**
+ * Topics the gateway reads as input from clients (device data, console and
+ * operator commands), including malformed ones under those prefixes. The
+ * broker never delivers a client's publish on them as is: what the gateway
+ * accepted comes back on its own topics (events, alerts, results).
+ */
+export function isGatewayInput(parsed: ParsedTopic): boolean {
+  switch (parsed.type) {
+    case 'device':
+    case 'device-other':
+    case 'ack':
+    case 'resolve':
+    case 'ops':
+    case 'ops-other':
+      return true;
+    case 'device-command':
+    case 'other':
+      return false;
+  }
 }
 
 /** MQTT topic filter matching (+ and #), for ACL checks on subscriptions. */

@@ -53,6 +53,12 @@ export function decodeOp(
         }
         return { ok: true, value: { op: 'alert', by, unit: o.unit, message: o.message, severity } };
       }
+      if (parsed.what === 'clock') {
+        // extension (docs/operators.md "Clock faults"): only an admin vouches for the wall clock
+        if (!isAdmin) return { ok: false, reason: 'clock: only an admin may confirm the clock' };
+        if (o.confirm !== true) return { ok: false, reason: 'confirm: must be true' };
+        return { ok: true, value: { op: 'clock', by, action: 'confirm' } };
+      }
       // inspection (extension, docs/bulletin.md)
       if (!str(o.unit) || !site.units.has(o.unit)) return { ok: false, reason: 'unit: unknown unit' };
       const v = o.violations ?? 0;

@@ -14,7 +14,10 @@ export type OpInput =
   | { op: 'resolve'; id: string; by: string; unit: string; admin: boolean }
   | { op: 'rollcall'; by: string; zone: string | null; unit: string | null; windowMs: number; call?: string }
   | { op: 'alert'; by: string; unit: string; message: string; severity: 'critical' | 'warning' | 'info' }
-  | { op: 'inspection'; by: string; unit: string; violations: number; note: string };
+  | { op: 'inspection'; by: string; unit: string; violations: number; note: string }
+  /** Clock faults (docs/operators.md "Clock faults"): a wall-clock step the gateway saw (`by` '@gateway'), or an admin's confirm. */
+  | { op: 'clock'; by: string; action: 'step'; from: number; to: number; deltaMs: number }
+  | { op: 'clock'; by: string; action: 'confirm' };
 
 export interface TourRecord {
   id: string;

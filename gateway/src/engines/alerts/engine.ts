@@ -16,6 +16,7 @@ import type { JournalEntry, OpInput } from '../../journal/types.js';
 import type { AlertPayload, AlertRequest, AlertState } from '../../model/alert.js';
 import type { DeviceEvent } from '../../model/event.js';
 import { topics } from '../../topics.js';
+import { clockStepOf } from '../clock-step.js';
 import type { AlertRaiser, Effect, Engine } from '../engine.js';
 import {
   customText,
@@ -62,6 +63,12 @@ export class AlertEngine implements Engine, AlertRaiser {
     const body = entry.body;
     if (body.type === 'alert') {
       this.store.applyRecord(body);
+      return [];
+    }
+    const step = clockStepOf(entry);
+    if (step !== null) {
+      // engine time jumps by the step: escalation stays ackTimeout after the raise in elapsed time
+      this.store.shiftDeadlines(step);
       return [];
     }
     this.store.prune(now);

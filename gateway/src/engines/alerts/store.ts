@@ -115,6 +115,11 @@ export class AlertStore {
     });
   }
 
+  /** A clock step (clock-step.ts): pending escalations move with engine time. */
+  shiftDeadlines(deltaMs: number): void {
+    for (const a of this.open()) if (a.escalateAt !== null) a.escalateAt += deltaMs;
+  }
+
   /** Forget resolved alerts past the retention (the count is capped in set()). */
   prune(now: number): void {
     for (const [id, at] of this.resolvedAt) {

@@ -13,6 +13,7 @@ import { parseDuration } from '../../config/schema.js';
 import type { Site } from '../../config/site.js';
 import type { JournalEntry, TourRecord } from '../../journal/types.js';
 import type { DeviceEvent, TapEvent } from '../../model/event.js';
+import { clockStepOf } from '../clock-step.js';
 import type { Effect, Engine } from '../engine.js';
 import { notStartedAlert, tourLateAlert, tourMissedAlert } from './alerts.js';
 import { nextSlotAfter, type PatrolSchedule, scheduleOf, slotsBetween } from './schedule.js';
@@ -78,6 +79,11 @@ export class PatrolEngine implements Engine {
   }
 
   handle(entry: JournalEntry, _now: number, _replay: boolean): Effect[] {
+    const step = clockStepOf(entry);
+    if (step !== null) {
+      this.shift(step);
+      return [];
+    }
     this.observe(entry.at);
     const body = entry.body;
     switch (body.type) {
@@ -312,6 +318,18 @@ export class PatrolEngine implements Engine {
   }
 
   // ---- helpers -------------------------------------------------------------
+
+  /**
+   * A clock step: tour limits, the clock and the schedule cursor move with
+   * engine time, so a tour keeps its maxDuration of elapsed time and a forward
+   * step does not make the slots it jumped over "not started".
+   */
+  private shift(deltaMs: number): void {
+    for (const t of this.state.open) t.deadline += deltaMs;
+    if (this.state.clock !== null) this.state.clock += deltaMs;
+    if (this.state.cursor !== null) this.state.cursor += deltaMs;
+    this.scheduleWakeDirty = true;
+  }
 
   private observe(t: number): void {
     if (this.state.clock === null || t > this.state.clock) this.state.clock = t;

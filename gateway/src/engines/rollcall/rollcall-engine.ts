@@ -12,6 +12,7 @@ import type { Site } from '../../config/site.js';
 import type { JournalEntry, OpInput, RollcallStartRecord, RollcallUnitResult } from '../../journal/types.js';
 import type { RollcallEvent } from '../../model/event.js';
 import { topics } from '../../topics.js';
+import { clockStepOf } from '../clock-step.js';
 import type { Effect, Engine } from '../engine.js';
 import { addDays, DAY_MS, localDay, localInstant, localStamp } from '../patrol/time.js';
 import { answer, type CallState, callView, newCall, type RollcallView, unitResult } from './call.js';
@@ -52,6 +53,11 @@ export class RollcallEngine implements Engine {
   }
 
   handle(entry: JournalEntry, _now: number, _replay: boolean): Effect[] {
+    const step = clockStepOf(entry);
+    if (step !== null) {
+      this.shift(step);
+      return [];
+    }
     this.observe(entry.at);
     const body = entry.body;
     switch (body.type) {
@@ -320,6 +326,13 @@ export class RollcallEngine implements Engine {
 
   private find(call: string): CallState | undefined {
     return this.state.calls.find((c) => c.call === call);
+  }
+
+  /** A clock step: open calls' deadlines and the clock move with engine time (start times stay: they name the slot). */
+  private shift(deltaMs: number): void {
+    for (const c of this.state.calls) if (!c.closed) c.deadline += deltaMs;
+    if (this.state.clock !== null) this.state.clock += deltaMs;
+    this.scheduledCache = null;
   }
 
   private observe(t: number): void {

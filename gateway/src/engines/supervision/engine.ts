@@ -20,6 +20,7 @@ import type { Site } from '../../config/site.js';
 import type { JournalEntry } from '../../journal/types.js';
 import type { DeviceEvent } from '../../model/event.js';
 import { offlineSilentText, offlineWillText } from '../alerts/messages.js';
+import { clockStepOf } from '../clock-step.js';
 import type { Effect, Engine } from '../engine.js';
 
 export interface SupervisionOptions {
@@ -93,6 +94,11 @@ export class SupervisionEngine implements Engine {
     if (!replay && this.startedAt === null) {
       this.startedAt = now;
       this.wake = undefined; // every device's silence now counts from here
+    }
+    const step = clockStepOf(entry);
+    if (step !== null) {
+      this.shift(step, replay);
+      return [];
     }
     const body = entry.body;
     if (body.type === 'event') return this.onEvent(body.event, replay);
@@ -169,6 +175,20 @@ export class SupervisionEngine implements Engine {
       });
     }
     return out;
+  }
+
+  /**
+   * A clock step: last signs of life move with engine time, so silence stays
+   * elapsed time. The start time is this run's: at replay (start-up or rebuild)
+   * it is already in the current time base, steps in the journal came before it.
+   */
+  private shift(deltaMs: number, replay: boolean): void {
+    this.wake = undefined;
+    if (!replay && this.startedAt !== null) this.startedAt += deltaMs;
+    for (const s of this.state.values()) {
+      if (s.lastSeen !== null) s.lastSeen += deltaMs;
+      if (s.lastHeartbeat !== null) s.lastHeartbeat += deltaMs;
+    }
   }
 
   /** Silence is counted from the later of the last sign of life and the gateway's start. */

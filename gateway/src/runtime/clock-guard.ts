@@ -1,0 +1,239 @@
+/**
+ * Clock faults at run time (docs/operators.md "Clock faults"): watches the
+ * wall clock against the engines' monotonic clock, journals each step as a
+ * `clock` op (engines shift their deadlines by its delta) before re-anchoring
+ * engine time, keeps the retention trust state (clock-trust.ts) in journal
+ * meta, and runs retention only when the clock is trusted.
+ */
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Journal } from '../journal/journal.js';
+import type { JournalEntry, OpInput } from '../journal/types.js';
+import type { ClockStep, EngineClock } from './clock.js';
+import { ClockTrust } from './clock-trust.js';
+
+const META_KEY = 'clock.unproven';
+const DAY_MS = 86_400_000;
+
+export interface ClockGuardOptions {
+  clock: EngineClock;
+  journal: Journal;
+  logger: Logger;
+  registry: Registry;
+  /** Journals an op through the group commit (Pipeline.operate). */
+  operate: (input: OpInput) => Promise<void>;
+  /** Re-arms the engines' timer after engine time moved (Pipeline.startTimers). */
+  rearm: () => void;
+  retentionMs: number;
+  thresholdMs: number;
+  stableMs: number;
+  maxGapMs: number;
+  checkEveryMs?: number;
+}
+
+export interface ClockHealth {
+  offsetMs: number;
+  trusted: boolean;
+  steps: number;
+  lastStep: { at: string; deltaMs: number } | null;
+  unproven: { reason: string; since: string; provenInS: number | null } | null;
+}
+
+export class ClockGuard {
+  private readonly trust: ClockTrust;
+  private readonly startSeq: number;
+  private readonly startMono: number;
+  private persisted: string;
+  private pending = false;
+  private steps = 0;
+  private lastStep: ClockHealth['lastStep'] = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly stepCounter: Counter;
+
+  constructor(private readonly o: ClockGuardOptions) {
+    this.startSeq = o.journal.lastSeq();
+    this.startMono = o.clock.mono();
+    this.persisted = o.journal.getMeta(META_KEY) ?? '';
+    this.trust = new ClockTrust(
+      { stableMs: o.stableMs, maxGapMs: o.maxGapMs, thresholdMs: o.thresholdMs },
+      this.persisted,
+      this.startMono,
+    );
+    this.stepCounter = new Counter({
+      name: 'guardpost_clock_steps_total',
+      help: 'Wall-clock steps seen (difference to the monotonic engine clock beyond gateway.clock.stepThreshold)',
+      registers: [o.registry],
+    });
+    const trust = this.trust;
+    new Gauge({
+      name: 'guardpost_clock_offset_seconds',
+      help: 'Wall clock minus engine clock, seconds',
+      registers: [o.registry],
+      collect() {
+        this.set(o.clock.offsetMs() / 1000);
+      },
+    });
+    new Gauge({
+      name: 'guardpost_clock_trusted',
+      help: '1 when retention trusts the clock, 0 while it is unproven (retention paused)',
+      registers: [o.registry],
+      collect() {
+        this.set(trust.trusted(o.clock.mono()) ? 1 : 0);
+      },
+    });
+  }
+
+  /** Start-up check against the journal (before this run journals anything), then the periodic check. */
+  start(): void {
+    const wasUnproven = this.persisted !== '';
+    const reason = this.trust.atStart(this.o.clock.now(), this.o.journal.newestRx(), this.o.clock.mono());
+    if (reason) {
+      this.o.logger.error(
+        { reason },
+        `CLOCK UNPROVEN AT START: ${reason}; journal retention deletes nothing until an admin confirms the clock (gp/v1/ops/clock) or it stays stable`,
+      );
+    } else if (wasUnproven) {
+      this.o.logger.error(
+        { unproven: this.trust.view(this.o.clock.mono()).unproven },
+        'clock still unproven from before the restart: journal retention stays paused',
+      );
+    }
+    this.save();
+    this.timer = setInterval(() => this.check(), this.o.checkEveryMs ?? 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Committed entries: an admin's clock confirm proves the clock and lets retention run. */
+  onCommitted(entries: readonly JournalEntry[]): void {
+    for (const e of entries) {
+      const b = e.body;
+      if (b.type !== 'op' || b.input.op !== 'clock' || b.input.action !== 'confirm') continue;
+      const was = this.trust.view(this.o.clock.mono()).unproven;
+      this.trust.confirm();
+      this.save();
+      this.o.logger.warn(
+        { by: b.input.by, was },
+        'clock confirmed by an admin: journal retention runs again',
+      );
+      this.prune();
+    }
+  }
+
+  /** Compare the wall clock with engine time; a step is journaled, then engine time re-anchored. */
+  check(): void {
+    if (this.pending) return;
+    const step = this.o.clock.check();
+    if (!step) return;
+    this.pending = true;
+    this.steps++;
+    this.stepCounter.inc();
+    this.lastStep = { at: new Date(step.to).toISOString(), deltaMs: step.deltaMs };
+    this.o.logger.error(
+      { deltaMs: step.deltaMs, from: iso(step.from), to: iso(step.to) },
+      `WALL CLOCK STEPPED ${step.deltaMs > 0 ? 'FORWARD' : 'BACK'} BY ${Math.abs(Math.round(step.deltaMs / 1000))} s: engine deadlines keep their elapsed time${step.deltaMs > 0 ? '; journal retention paused until the clock is proven' : ''}`,
+    );
+    this.trust.onStep(step.deltaMs, step.to, step.mono);
+    this.save();
+    this.o
+      .operate({
+        op: 'clock',
+        by: '@gateway',
+        action: 'step',
+        from: step.from,
+        to: step.to,
+        deltaMs: step.deltaMs,
+      })
+      .then(
+        () => this.reanchor(step),
+        (err: unknown) => {
+          // not journaled: engine time stays where it was, the next check sees the step again
+          this.o.logger.error({ err }, 'clock step could not be journaled; retrying');
+          this.pending = false;
+        },
+      );
+  }
+
+  private reanchor(step: ClockStep): void {
+    this.o.clock.reanchor(step);
+    this.pending = false;
+    this.o.rearm();
+  }
+
+  /** Retention, guarded by the clock rule; logs what it deleted and the cutoff. */
+  prune(): void {
+    const { journal, logger, clock } = this.o;
+    try {
+      const mono = clock.mono();
+      const view = this.trust.view(mono);
+      this.save();
+      if (!view.trusted) {
+        logger.warn(
+          { unproven: view.unproven, provenInS: msToS(view.provenInMs) },
+          'journal retention paused: the clock is unproven (admin: publish {"confirm": true} to gp/v1/ops/clock)',
+        );
+        return;
+      }
+      const cutoff = clock.now() - this.o.retentionMs;
+      // Entries this run journaled are at most `uptime` old, whatever the wall clock says.
+      let maxSeq = Number.MAX_SAFE_INTEGER;
+      if (mono - this.startMono < this.o.retentionMs + DAY_MS) {
+        maxSeq = this.startSeq;
+        const young = journal.countBefore(cutoff, this.startSeq);
+        if (young > 0) {
+          logger.error(
+            { young, cutoff: iso(cutoff), uptimeS: Math.round((mono - this.startMono) / 1000) },
+            `JOURNAL RETENTION WOULD HAVE DELETED ${young} ENTRIES YOUNGER THAN RETENTION + 1 DAY (journaled during this run): the clock is wrong; they are kept`,
+          );
+        }
+      }
+      const r = journal.prune(cutoff, maxSeq);
+      for (const [cursor, n] of Object.entries(r.unconsumed)) {
+        logger.error(
+          { cursor, lost: n },
+          `JOURNAL RETENTION DISCARDED ${n} ENTRIES THAT ${cursor} HAD NOT CONSUMED: they will never reach it`,
+        );
+      }
+      if (r.deleted > 0) {
+        logger.info(
+          { deleted: r.deleted, firstSeq: r.firstSeq, lastSeq: r.lastSeq, cutoff: iso(cutoff) },
+          'journal retention pruned old entries',
+        );
+      }
+    } catch (err) {
+      logger.error({ err }, 'journal prune failed');
+    }
+  }
+
+  health(): ClockHealth {
+    const v = this.trust.view(this.o.clock.mono());
+    return {
+      offsetMs: Math.round(this.o.clock.offsetMs()),
+      trusted: v.trusted,
+      steps: this.steps,
+      lastStep: this.lastStep,
+      unproven: v.unproven
+        ? { reason: v.unproven.reason, since: iso(v.unproven.at), provenInS: msToS(v.provenInMs) }
+        : null,
+    };
+  }
+
+  /** Persist the trust state when it changed (a restart must not forget an unproven clock). */
+  private save(): void {
+    const s = this.trust.serialize();
+    if (s === this.persisted) return;
+    try {
+      this.o.journal.setMeta(META_KEY, s);
+      this.persisted = s;
+    } catch (err) {
+      this.o.logger.error({ err }, 'clock trust state could not be saved in the journal');
+    }
+  }
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const msToS = (ms: number | null): number | null => (ms === null ? null : Math.round(ms / 1000));
