@@ -13,6 +13,7 @@ import type { DeviceMessage } from '../../gateway/src/model/event.js';
 import { topics } from '../../gateway/src/topics.js';
 import { PanicButtonSim, ReaderSim, RollcallTerminalSim } from '../../simulators/devices/index.js';
 import { makePtyPair, type PtyPair } from '../../simulators/pty.js';
+import { until } from '../support/wait.js';
 import { type Received, startBroker, type TestBroker } from './broker.js';
 
 let broker: TestBroker;
@@ -81,11 +82,12 @@ describe('over MQTT', () => {
     await button.release();
     button.startHeartbeat(100);
     // the timer beats at once, then every 100 ms
-    for (let i = 0; i < 100; i++) {
-      if (broker.received.filter((r) => r.topic === topics.device('U03-PANIC-1', 'heartbeat')).length >= 2)
-        break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(
+      'two timer heartbeats',
+      () => broker.received.filter((r) => r.topic === topics.device('U03-PANIC-1', 'heartbeat')).length >= 2,
+      15_000,
+      20,
+    );
     button.stopHeartbeat();
     await button.heartbeat({ tamper: true, battery: 12 });
     await broker.waitFor(
@@ -154,8 +156,14 @@ describe('over MQTT', () => {
       topics.deviceCommand('U01-RC-1', 'rollcall'),
       JSON.stringify({ call: 'RC-2', deadline }),
     );
-    await new Promise((r) => setTimeout(r, 200));
-    expect(terminal.calls).toHaveLength(1);
+    // a later command of its own arrives after the foreign one would have (one publisher, in order)
+    const next = terminal.nextCall();
+    await broker.publish(
+      topics.deviceCommand('U02-RC-1', 'rollcall'),
+      JSON.stringify({ call: 'RC-3', deadline, unit: 'U02' }),
+    );
+    await next;
+    expect(terminal.calls.map((c) => c.command.call)).toEqual(['RC-1', 'RC-3']);
   });
 });
 
@@ -181,7 +189,7 @@ describe('over a socat pty (GPL/1)', () => {
   });
 
   const waitLines = async (n: number): Promise<string[]> => {
-    for (let i = 0; i < 250 && lines.length < n; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(`${n} lines on the pty`, () => lines.length >= n, 15_000, 20);
     return lines.splice(0, lines.length);
   };
 

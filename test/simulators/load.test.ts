@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMqttPayload } from '../../devices/codecs/mqtt-json.js';
 import { formatLoadReport, percentile, runLoad } from '../../simulators/load.js';
+import { until } from '../support/wait.js';
 import { startBroker, type TestBroker } from './broker.js';
 
 let broker: TestBroker;
@@ -53,11 +54,9 @@ describe('runLoad', () => {
     expect(report.sent).toBeGreaterThan(0);
     expect(report.rate).toBeGreaterThan(0);
     expect(broker.logins.some((l) => l.username === 'user-2' && l.password === 'pw-bench-2')).toBe(true);
-    const got = broker.received.slice(before).filter((r) => r.topic.startsWith('bench/'));
-    for (let i = 0; i < 100 && got.length < report.sent; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      got.splice(0, got.length, ...broker.received.slice(before).filter((r) => r.topic.startsWith('bench/')));
-    }
+    const benchReceived = () => broker.received.slice(before).filter((r) => r.topic.startsWith('bench/'));
+    await until('every sent message at the broker', () => benchReceived().length >= report.sent, 15_000, 20);
+    const got = benchReceived();
     expect(got.length).toBe(report.sent);
     expect(new Set(got.map((r) => r.topic))).toEqual(
       new Set(['bench/bench-1/x', 'bench/bench-2/x', 'bench/bench-3/x']),
