@@ -22,6 +22,7 @@ import {
   renderSettings,
 } from '../../gateway/src/nodered/index.js';
 import { ROOT, SMALL_SITE } from '../support/gateway.js';
+import { until } from '../support/wait.js';
 
 const require = createRequire(import.meta.url);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -115,17 +116,21 @@ describe('process supervisor (real child processes)', () => {
     });
     sup.start();
     const states = new Set<string>();
-    const deadline = Date.now() + 15_000;
-    while (sup.status().restarts < 3 && Date.now() < deadline) {
-      states.add(sup.status().state);
-      await sleep(10);
-    }
+    await until(
+      'three restarts',
+      () => {
+        states.add(sup.status().state);
+        return sup.status().restarts >= 3;
+      },
+      15_000,
+      10,
+    );
     expect(sup.status().restarts).toBeGreaterThanOrEqual(3);
     expect(states.has('running')).toBe(true);
     expect(states.has('backoff')).toBe(true);
     await sup.stop();
     const n = sup.status().restarts;
-    await sleep(400);
+    await sleep(400); // longer than the longest backoff (100 ms): no restart after stop()
     expect(sup.status()).toEqual({ state: 'stopped', pid: null, restarts: n });
   });
 
@@ -140,7 +145,7 @@ describe('process supervisor (real child processes)', () => {
       killAfterMs: 600_000,
     });
     polite.start();
-    while (polite.status().state !== 'running') await sleep(20);
+    await until('the polite child running', () => polite.status().state === 'running', 15_000, 20);
     const politePid = polite.status().pid ?? 0;
     await polite.stop();
     expect(() => process.kill(politePid, 0)).toThrow();
@@ -154,9 +159,9 @@ describe('process supervisor (real child processes)', () => {
       killAfterMs: 300,
     });
     stubborn.start();
-    while (stubborn.status().state !== 'running') await sleep(20);
+    // it prints "ready" after installing its SIGTERM handler
+    await until('the stubborn child running', () => stubborn.status().state === 'running', 15_000, 20);
     const pid = stubborn.status().pid ?? 0;
-    await sleep(100); // let it install the handler
     await stubborn.stop();
     expect(() => process.kill(pid, 0)).toThrow();
     expect(stubborn.status().state).toBe('stopped');
