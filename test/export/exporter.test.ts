@@ -13,6 +13,7 @@ import {
 } from '../../gateway/src/export/influx/index.js';
 import type { JournalBody } from '../../gateway/src/journal/types.js';
 import { type RunningInfluxd, startInfluxd } from '../support/influxd.js';
+import { until } from '../support/wait.js';
 import { makeContext, type TestContext } from './context.js';
 import { alert, heartbeat, panic, rollcallResult, smallSite, status, tap, tour } from './helpers.js';
 import { count, fieldKeys, rows, tagKeys } from './influx-query.js';
@@ -290,7 +291,7 @@ describe('InfluxDB export (component, real influxd)', () => {
           }),
         );
       }
-      await waitFor(() => (ext.health().lastError ? true : null), 10_000);
+      await until('a write error', () => ext.health().lastError, 10_000, 25);
       const down = ext.health();
       expect(down.connected).toBe(false);
       expect(down.backlog.events).toBe(5000);
@@ -430,11 +431,16 @@ describe('InfluxDB export (component, real influxd)', () => {
     let again: InfluxExtension;
     try {
       again = await startExporter(tc, { database: db });
-      await waitFor(async () => {
-        const m = await tc.registry.getSingleMetricAsString('guardpost_influx_write_errors_total');
-        const n = Number(/kind="connection"\} (\d+)/.exec(m)?.[1] ?? 0);
-        return n >= 3 ? n : null;
-      }, 20_000);
+      await until(
+        'three connection errors',
+        async () => {
+          const m = await tc.registry.getSingleMetricAsString('guardpost_influx_write_errors_total');
+          const n = Number(/kind="connection"\} (\d+)/.exec(m)?.[1] ?? 0);
+          return n >= 3 ? n : null;
+        },
+        20_000,
+        25,
+      );
       expect(again.health().lostToRetention).toBe(c.length);
     } finally {
       await influx.start();
@@ -446,13 +452,3 @@ describe('InfluxDB export (component, real influxd)', () => {
     expect(a.length).toBe(30);
   });
 });
-
-async function waitFor<T>(probe: () => T | null | Promise<T | null>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
