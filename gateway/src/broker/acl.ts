@@ -1,14 +1,33 @@
 /**
  * Authorisation rules of protocol.md §1, as pure functions of (account,
  * topic). The aedes hooks in this folder only adapt these to callbacks.
+ *
+ * Three questions: may this account subscribe to a filter, may it publish on
+ * a topic (and retain there), and may a message on a topic be delivered to it
+ * (checked on every delivery, so nothing reaches an account outside its ACL:
+ * not a retained message, not a message queued for a session that another
+ * account resumed, not a gateway publish on a topic it should not see).
  */
+import { decodeMqttPayload } from '../../../devices/codecs/mqtt-json.js';
 import type { Account } from '../config/site.js';
-import { filterCovers, topics } from '../topics.js';
+import {
+  DEVICE_TOPIC_KINDS,
+  DEVICE_TOPIC_RULES,
+  filterCovers,
+  isGatewayInput,
+  type ParsedTopic,
+  parseTopic,
+  ROOT,
+  topics,
+} from '../topics.js';
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
 const OK: Verdict = { ok: true };
 const deny = (reason: string): Verdict => ({ ok: false, reason });
+
+const isAdmin = (account: Account): boolean =>
+  account.kind === 'operator' && account.operator.role === 'admin';
 
 /** The topics (filters) an account may subscribe to. */
 export function subscribableFilters(
@@ -25,7 +44,7 @@ export function subscribableFilters(
         : [topics.unitFilter(account.unit.id)];
     }
     case 'operator':
-      return account.operator.role === 'admin' ? ['#', '$SYS/#'] : [topics.all];
+      return isAdmin(account) ? ['#', '$SYS/#'] : [topics.all];
   }
 }
 
@@ -34,7 +53,7 @@ export function canSubscribe(
   filter: string,
   zoneOfUnit: (unit: string) => string | undefined,
 ): Verdict {
-  if (filter.startsWith('$SYS') && !(account.kind === 'operator' && account.operator.role === 'admin')) {
+  if (filter.startsWith('$SYS') && !isAdmin(account)) {
     return deny('$SYS is for admins only');
   }
   const allowed = subscribableFilters(account, zoneOfUnit);
@@ -42,32 +61,109 @@ export function canSubscribe(
   return deny(`${account.kind} ${account.id} may not subscribe to ${filter}`);
 }
 
-const DEVICE_DATA = /^gp\/v1\/dev\/[^/]+\/(tap|panic|rollcall|heartbeat|status)$/;
-
-export function canPublish(account: Account, topic: string): Verdict {
+/**
+ * May `account` publish on `topic` (retained when `retain`)? A refusal means
+ * the topic itself is wrong, whatever the payload: aedes closes the client.
+ * Every reason says "may not" or "may only", which the MQTT 5 bridge turns
+ * into DISCONNECT 0x87 (not authorised).
+ */
+export function canPublish(account: Account, topic: string, retain = false): Verdict {
   if (topic.startsWith('$SYS')) return deny('publishing to $SYS is refused');
+  const t = parseTopic(topic);
   switch (account.kind) {
     case 'device': {
       const prefix = topics.devicePrefix(account.id);
       if (!topic.startsWith(prefix)) return deny(`device ${account.id} may publish only under ${prefix}`);
-      if (topic.startsWith(`${prefix}cmd/`) || topic === `${prefix}cmd`) {
-        return deny(`device ${account.id} may not publish commands`);
+      if (t.type === 'device-command') return deny(`device ${account.id} may not publish commands`);
+      if (t.type !== 'device') {
+        return deny(
+          `device ${account.id} may not publish ${topic}: its topics are ${prefix}{${DEVICE_TOPIC_KINDS.join(',')}}`,
+        );
+      }
+      if (retain && !DEVICE_TOPIC_RULES[t.kind].retain) {
+        return deny(`device ${account.id} may not retain ${t.kind}: ${retainableKinds()} only`);
       }
       return OK;
     }
     case 'console': {
       const u = account.unit.id;
-      if (topic === topics.unitAck(u) || topic === topics.unitResolve(u)) return OK;
-      return deny(`console ${account.id} may publish only ${topics.unitAck(u)} and ${topics.unitResolve(u)}`);
+      if (topic !== topics.unitAck(u) && topic !== topics.unitResolve(u))
+        return deny(
+          `console ${account.id} may publish only ${topics.unitAck(u)} and ${topics.unitResolve(u)}`,
+        );
+      if (retain) return deny(`console ${account.id} may not retain ${topic}`);
+      return OK;
     }
     case 'operator': {
-      if (topic.startsWith(topics.opsPrefix)) return OK;
-      if (account.operator.role !== 'admin')
+      const input =
+        t.type === 'ops' ||
+        t.type === 'ops-other' ||
+        ((t.type === 'ack' || t.type === 'resolve') && isAdmin(account));
+      if (input) return retain ? deny(`${account.id} may not retain ${topic}`) : OK;
+      if (!isAdmin(account))
         return deny(`technician ${account.id} may publish only under ${topics.opsPrefix}`);
-      // Admins may publish anywhere but may not impersonate a device: a device's
-      // data topics carry its identity (only the device itself writes them).
-      if (DEVICE_DATA.test(topic)) return deny(`admin ${account.id} may not publish device data as a device`);
+      // Admins may publish anything outside gp/v1 (their own integrations), but
+      // inside it only the inputs above: a device's data carries its identity,
+      // and alerts, events, commands and results carry the gateway's word (a
+      // forged retained alert would reach every console of a unit).
+      if (topic === ROOT || topic.startsWith(`${ROOT}/`))
+        return deny(`admin ${account.id} may not publish ${topic}: in ${ROOT}/ only ops, ack and resolve`);
       return OK;
     }
   }
+}
+
+function retainableKinds(): string {
+  return DEVICE_TOPIC_KINDS.filter((k) => DEVICE_TOPIC_RULES[k].retain).join(', ');
+}
+
+/**
+ * Is a message on this topic delivered as published, to anyone? A client's
+ * input to the gateway is not: devices' data, acks, resolves and ops reach
+ * subscribers only as what the gateway made of them (events, alerts), so a
+ * rejected input is never seen and a raw one never bypasses the gateway. The
+ * exception is a device's `status` (its will), delivered when it is a valid
+ * `online`/`offline`. `payload` is looked at only for those.
+ */
+export function isDeliverable(parsed: ParsedTopic, payload: Buffer): boolean {
+  if (!isGatewayInput(parsed)) return true;
+  if (parsed.type !== 'device' || !DEVICE_TOPIC_RULES[parsed.kind].forwardRaw) return false;
+  return decodeMqttPayload(parsed.device, parsed.kind, payload).ok;
+}
+
+/** May `account` receive a message on `topic`: is it inside a filter it may subscribe to? */
+export function canReceive(
+  account: Account,
+  topic: string,
+  zoneOfUnit: (unit: string) => string | undefined,
+): boolean {
+  return receiverOf(account, zoneOfUnit)(topic);
+}
+
+/**
+ * `canReceive` compiled for one account: a prefix test per filter, for the
+ * delivery hot path (call once per account, keep the function).
+ */
+export function receiverOf(
+  account: Account,
+  zoneOfUnit: (unit: string) => string | undefined,
+): (topic: string) => boolean {
+  const admin = isAdmin(account);
+  const tests = subscribableFilters(account, zoneOfUnit).map(topicTest);
+  return (topic) => {
+    if (topic.startsWith('$') && !admin) return false;
+    for (const test of tests) if (test(topic)) return true;
+    return false;
+  };
+}
+
+/** A test of topics against one filter; `a/b/#` (the usual shape) is a prefix test. */
+function topicTest(filter: string): (topic: string) => boolean {
+  if (filter === '#') return () => true;
+  if (filter.endsWith('/#') && !filter.includes('+')) {
+    const parent = filter.slice(0, -2);
+    const prefix = filter.slice(0, -1);
+    return (topic) => topic.startsWith(prefix) || topic === parent;
+  }
+  return (topic) => filterCovers(filter, topic);
 }

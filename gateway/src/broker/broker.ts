@@ -1,20 +1,22 @@
 /** The MQTT broker: aedes with our hooks. */
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
-import { PasswordVerifier } from '../auth/password.js';
+import type { LoginGuard } from '../auth/guard.js';
 import type { Account, Site } from '../config/site.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { IngestPort } from '../runtime/context.js';
 import { makeAuthenticate } from './authenticate.js';
+import { makeAuthorizeForward } from './authorize-forward.js';
 import { makeAuthorizePublish } from './authorize-publish.js';
 import { makeAuthorizeSubscribe } from './authorize-subscribe.js';
-import { FailureThrottle } from './throttle.js';
 
 export interface BrokerDeps {
   site: Site;
   ingest: IngestPort;
   logger: Logger;
   metrics: GatewayMetrics;
+  /** The login check and back-off shared with HTTP Basic. */
+  guard: LoginGuard;
 }
 
 export async function createBroker(
@@ -24,16 +26,11 @@ export async function createBroker(
   const logger = deps.logger.child({ component: 'broker' });
   const broker = await Aedes.createBroker({
     id: `guardpost-${deps.site.id}`,
-    authenticate: makeAuthenticate({
-      site: deps.site,
-      verifier: new PasswordVerifier(),
-      throttle: new FailureThrottle(),
-      accounts,
-      logger,
-      metrics: deps.metrics,
-    }),
+    authenticate: makeAuthenticate({ site: deps.site, guard: deps.guard, accounts, logger }),
     authorizePublish: makeAuthorizePublish({ ...deps, accounts, logger }),
     authorizeSubscribe: makeAuthorizeSubscribe({ ...deps, accounts, logger }),
+    // every delivery checked against the receiving account (authorize-forward.ts)
+    authorizeForward: makeAuthorizeForward({ ...deps, accounts, logger }),
     maxTopicLevels: 16,
     drainTimeout: 5_000,
   });
