@@ -8,7 +8,7 @@ export interface GatewayMetrics {
   duplicates: Counter;
   rejects: Counter<'reason'>;
   refusals: Counter<'action'>;
-  authFailures: Counter;
+  authFailures: Counter<'transport' | 'reason'>;
   journalBytes: Gauge;
   journalEntries: Gauge;
   journalWritable: Gauge;
@@ -52,7 +52,8 @@ export function createMetrics(): GatewayMetrics {
     }),
     authFailures: new Counter({
       name: 'guardpost_auth_failures_total',
-      help: 'Refused MQTT CONNECTs (unknown user, wrong password, anonymous)',
+      help: 'Refused logins by transport (mqtt, http, nodered) and reason (bad_credentials, anonymous, throttled, client_id, error)',
+      labelNames: ['transport', 'reason'],
       registers: [registry],
     }),
     journalBytes: new Gauge({

@@ -18,10 +18,45 @@ function scrypt(password: string | Buffer, salt: Buffer, n: number, r: number, p
   });
 }
 
-export async function hashPassword(password: string): Promise<string> {
+export interface ScryptParams {
+  n: number;
+  r: number;
+  p: number;
+}
+
+export const DEFAULT_PARAMS: ScryptParams = { n: N, r: R, p: P };
+
+export async function hashPassword(password: string, params: ScryptParams = DEFAULT_PARAMS): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(password, salt, N, R, P);
-  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
+  const key = await scrypt(password, salt, params.n, params.r, params.p);
+  return `scrypt$${params.n}$${params.r}$${params.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+/** The cost parameters of a stored hash (null when it is not one). */
+export function hashParams(stored: string): ScryptParams | null {
+  const h = parseHash(stored);
+  return h ? { n: h.n, r: h.r, p: h.p } : null;
+}
+
+/**
+ * A hash of a random secret with the parameters most of `stored` use:
+ * checking a password against it costs what checking a real account costs,
+ * and never succeeds (refusing an unknown account takes as long as a wrong
+ * password, so timing does not tell which accounts exist).
+ */
+export function dummyHash(stored: readonly string[]): Promise<string> {
+  const counts = new Map<string, { params: ScryptParams; n: number }>();
+  for (const s of stored) {
+    const p = hashParams(s);
+    if (!p) continue;
+    const k = `${p.n}$${p.r}$${p.p}`;
+    const c = counts.get(k) ?? { params: p, n: 0 };
+    c.n += 1;
+    counts.set(k, c);
+  }
+  let best: { params: ScryptParams; n: number } | undefined;
+  for (const c of counts.values()) if (!best || c.n > best.n) best = c;
+  return hashPassword(randomBytes(24).toString('base64'), best?.params ?? DEFAULT_PARAMS);
 }
 
 export function isPasswordHash(s: string): boolean {
@@ -57,12 +92,22 @@ export async function verifyPassword(password: string | Buffer, stored: string):
 export class PasswordVerifier {
   private readonly verified = new Map<string, Buffer>();
 
-  async verify(account: string, password: string | Buffer, stored: string): Promise<boolean> {
-    const digest = createHash('sha256').update(stored).update('\0').update(password).digest();
+  /** True when exactly these credentials were verified before (microseconds, no scrypt). */
+  known(account: string, password: string | Buffer, stored: string): boolean {
     const known = this.verified.get(account);
-    if (known && known.length === digest.length && timingSafeEqual(known, digest)) return true;
+    if (!known) return false;
+    const digest = this.digest(password, stored);
+    return known.length === digest.length && timingSafeEqual(known, digest);
+  }
+
+  async verify(account: string, password: string | Buffer, stored: string): Promise<boolean> {
+    if (this.known(account, password, stored)) return true;
     const ok = await verifyPassword(password, stored);
-    if (ok) this.verified.set(account, digest);
+    if (ok) this.verified.set(account, this.digest(password, stored));
     return ok;
+  }
+
+  private digest(password: string | Buffer, stored: string): Buffer {
+    return createHash('sha256').update(stored).update('\0').update(password).digest();
   }
 }

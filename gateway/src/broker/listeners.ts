@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { ConnInfo } from './conn-guard.js';
+import { rememberRemoteAddress } from './remote-address.js';
 
 export class ListenError extends Error {
   constructor(
@@ -83,6 +84,7 @@ export function attachMqttWebSocket(
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const stream = createWebSocketStream(ws);
+      rememberRemoteAddress(stream, req.socket.remoteAddress); // the login back-off is keyed by it
       stream.on('error', () => stream.destroy());
       // what ws itself still holds counts towards the client's outbound buffer
       handle(stream, { transport: 'ws', belowPending: () => ws.bufferedAmount });

@@ -28,6 +28,7 @@ import {
 import type { Handle } from './listeners.js';
 import { connectToV4, disconnectFor, fromClient, newSession, Reason, toClient } from './mqtt5-translate.js';
 import { PacketSizeWatcher } from './packet-size.js';
+import { rememberRemoteAddress, remoteAddressOf } from './remote-address.js';
 
 export interface Mqtt5Options {
   /** Close a connection that has not sent a complete CONNECT by then (aedes' own default is 30 s). */
@@ -273,6 +274,7 @@ function bridgeV5(
     setTimeout(() => socket.destroy(), 2_000).unref();
     return;
   }
+  rememberRemoteAddress(inner, remoteAddressOf(socket)); // the login back-off is keyed by it
   handle(inner);
   pushUp(first.packet);
   socket.resume();

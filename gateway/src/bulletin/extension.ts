@@ -10,7 +10,7 @@
  * nothing until the journal changes. A job past its deadline is stopped (503).
  */
 import type { ServerResponse } from 'node:http';
-import { PasswordVerifier } from '../auth/password.js';
+import { LoginGuard } from '../auth/guard.js';
 import { parseDuration } from '../config/schema.js';
 import { basicAccount, sendUnauthorised } from '../console/auth.js';
 import type { Extension, GatewayContext } from '../runtime/context.js';
@@ -29,8 +29,8 @@ import { weekOf } from './week.js';
 export interface BulletinExtensionOptions {
   /** Require console/operator HTTP Basic auth (default true). */
   auth?: boolean;
-  /** Share the gateway's verifier cache; a private one otherwise. */
-  verifier?: PasswordVerifier;
+  /** The login check (default: the gateway's, ctx.logins; a private one in component hosts). */
+  logins?: LoginGuard;
   /** Clock for the default week (tests). */
   now?: () => number;
   /** Override `gateway.bulletin` from the site config (tests). */
@@ -56,7 +56,6 @@ const sendError = (res: ServerResponse, status: number, body: object, extra?: Re
 const isCsvTable = (t: string): t is CsvTable => (CSV_TABLES as readonly string[]).includes(t);
 
 export function createBulletinExtension(options: BulletinExtensionOptions = {}): Extension {
-  const verifier = options.verifier ?? new PasswordVerifier();
   const now = options.now ?? Date.now;
   let served = 0;
   let lastError: string | null = null;
@@ -66,6 +65,7 @@ export function createBulletinExtension(options: BulletinExtensionOptions = {}):
     name: 'bulletin',
     async start(ctx: GatewayContext): Promise<void> {
       const { site } = ctx;
+      const guard = options.logins ?? ctx.logins ?? (await LoginGuard.create({ site }));
       const cfg = site.config.gateway?.bulletin;
       const timeoutMs = options.limits?.timeoutMs ?? parseDuration(cfg?.timeout ?? '60s');
       const limiter = new HeavyJobs<BulletinOutputs>({
@@ -81,7 +81,7 @@ export function createBulletinExtension(options: BulletinExtensionOptions = {}):
       ctx.http.add('GET', '/bulletin', async (req, res, _params, url) => {
         let zone = url.searchParams.get('zone') || undefined;
         if (options.auth !== false) {
-          const account = await basicAccount(req, site, verifier);
+          const account = await basicAccount(req, guard);
           if (!account) return sendUnauthorised(res, true);
           if (account.kind === 'console') {
             if (zone !== undefined && zone !== account.unit.zone) {

@@ -1,26 +1,32 @@
 /**
  * HTTP Basic authentication with the site's console and operator accounts
- * (the same accounts and password hashes as MQTT). Devices cannot log in here.
+ * (the same accounts and password hashes as MQTT), through the gateway's one
+ * LoginGuard: the same back-off by account and source address as MQTT
+ * CONNECT, and a device account is refused like a wrong password (same work,
+ * same answer). Used by /api, the console and /bulletin.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { PasswordVerifier } from '../auth/password.js';
-import type { Account, Site } from '../config/site.js';
+import type { LoginGuard } from '../auth/guard.js';
+import type { Account } from '../config/site.js';
 
 export type HumanAccount = Exclude<Account, { kind: 'device' }>;
 
-export async function basicAccount(
-  req: IncomingMessage,
-  site: Site,
-  verifier: PasswordVerifier,
-): Promise<HumanAccount | null> {
+const isHuman = (a: Account): a is HumanAccount => a.kind !== 'device';
+
+export async function basicAccount(req: IncomingMessage, logins: LoginGuard): Promise<HumanAccount | null> {
   const h = req.headers.authorization;
   if (!h?.startsWith('Basic ')) return null;
   const decoded = Buffer.from(h.slice(6), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 0) return null;
-  const account = site.accounts.get(decoded.slice(0, colon));
-  if (!account?.passwordHash || account.kind === 'device') return null;
-  return (await verifier.verify(account.id, decoded.slice(colon + 1), account.passwordHash)) ? account : null;
+  const outcome = await logins.login({
+    transport: 'http',
+    username: colon < 0 ? decoded : decoded.slice(0, colon),
+    password: colon < 0 ? '' : decoded.slice(colon + 1),
+    address: req.socket.remoteAddress,
+    accepts: isHuman,
+    stillWanted: () => !req.socket.destroyed,
+  });
+  return outcome.ok && isHuman(outcome.account) ? outcome.account : null;
 }
 
 export function sendUnauthorised(res: ServerResponse, challenge: boolean): void {

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { PasswordVerifier } from '../auth/password.js';
+import { LoginGuard } from '../auth/guard.js';
 import type { Extension, GatewayContext } from '../runtime/context.js';
 import { basicAccount, sendUnauthorised } from './auth.js';
 import { buildConsoleConfig } from './config.js';
@@ -18,7 +18,8 @@ export interface ConsoleExtensionOptions {
   webRoot?: string;
   /** mqtt.js browser bundle (default: node_modules/mqtt/dist/mqtt.min.js). */
   mqttBrowserPath?: string;
-  verifier?: PasswordVerifier;
+  /** The login check (default: the gateway's, ctx.logins; a private one in component hosts). */
+  logins?: LoginGuard;
 }
 
 export function defaultWebRoot(): string {
@@ -41,12 +42,12 @@ export function defaultMqttBrowserPath(): string | null {
 export function createConsoleExtension(options: ConsoleExtensionOptions = {}): Extension {
   const webRoot = options.webRoot ?? defaultWebRoot();
   const mqttPath = options.mqttBrowserPath ?? defaultMqttBrowserPath();
-  const verifier = options.verifier ?? new PasswordVerifier();
   let served = 0;
   let logins = 0;
   return {
     name: 'console',
     async start(ctx: GatewayContext): Promise<void> {
+      const guard = options.logins ?? ctx.logins ?? (await LoginGuard.create({ site: ctx.site }));
       if (!existsSync(webRoot)) ctx.logger.error({ webRoot }, 'console: page directory missing');
       if (!mqttPath) ctx.logger.error('console: mqtt/dist/mqtt.min.js not found; the page cannot connect');
       ctx.http.add('GET', '/', (_req, res) => {
@@ -66,7 +67,7 @@ export function createConsoleExtension(options: ConsoleExtensionOptions = {}): E
         }
         const rel = params['*'] ?? '';
         if (rel === 'config.json') {
-          const account = await basicAccount(req, ctx.site, verifier);
+          const account = await basicAccount(req, guard);
           // no challenge header: the page logs in with fetch(), not the browser's dialog
           if (!account) return sendUnauthorised(res, false);
           logins++;

@@ -1,40 +1,21 @@
 /**
  * Read APIs for consoles and tools. Authenticated with HTTP Basic (the same
- * accounts as MQTT); a console sees only its own unit.
+ * accounts, check and back-off as MQTT: console/auth.ts); a console sees only
+ * its own unit.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { PasswordVerifier } from '../auth/password.js';
-import type { Account, Site } from '../config/site.js';
+import type { LoginGuard } from '../auth/guard.js';
+import type { Account } from '../config/site.js';
+import { basicAccount } from '../console/auth.js';
 import type { GatewayQueries, HttpRoutes } from '../runtime/context.js';
 import { sendJson } from './router.js';
-
-async function authenticate(
-  req: IncomingMessage,
-  site: Site,
-  verifier: PasswordVerifier,
-): Promise<Account | null> {
-  const h = req.headers.authorization;
-  if (!h?.startsWith('Basic ')) return null;
-  const decoded = Buffer.from(h.slice(6), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return null;
-  const user = decoded.slice(0, colon);
-  const account = site.accounts.get(user);
-  if (!account?.passwordHash || account.kind === 'device') return null;
-  return (await verifier.verify(user, decoded.slice(colon + 1), account.passwordHash)) ? account : null;
-}
 
 function unauthorised(res: ServerResponse): void {
   res.setHeader('www-authenticate', 'Basic realm="guardpost", charset="UTF-8"');
   sendJson(res, 401, { error: 'console or operator credentials required (HTTP Basic)' });
 }
 
-export function registerApi(
-  http: HttpRoutes,
-  site: Site,
-  queries: GatewayQueries,
-  verifier: PasswordVerifier,
-): void {
+export function registerApi(http: HttpRoutes, queries: GatewayQueries, logins: LoginGuard): void {
   const guarded =
     (fn: (account: Account, url: URL, params: Record<string, string>, res: ServerResponse) => void) =>
     async (
@@ -43,7 +24,7 @@ export function registerApi(
       params: Record<string, string>,
       url: URL,
     ): Promise<void> => {
-      const account = await authenticate(req, site, verifier);
+      const account = await basicAccount(req, logins);
       if (!account) return unauthorised(res);
       fn(account, url, params, res);
     };

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { LoginGuard } from '../auth/guard.js';
 import type { Site } from '../config/site.js';
 import type { Journal } from '../journal/journal.js';
 import type { JournalEntry, OpInput } from '../journal/types.js';
@@ -82,6 +83,8 @@ export interface GatewayContext {
   queries: GatewayQueries;
   /** Resolved listener addresses (after start). */
   addresses: { mqtt: number; ws: number; http: number; mqtts?: number };
+  /** The gateway's login check and back-off (HTTP Basic shares MQTT's); component hosts may leave it out. */
+  logins?: LoginGuard;
 }
 
 /** Read-only views the engines offer to HTTP APIs and the console. */

@@ -231,7 +231,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     res.writeHead(200, { 'content-type': metrics.registry.contentType });
     res.end(await metrics.registry.metrics());
   });
-  registerApi(router, site, queries, logins);
+  registerApi(router, queries, logins);
 
   const host = opts.listen.host;
   try {
