@@ -8,6 +8,8 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { throttleOptionsFrom } from '../auth/guard.js';
+import { DEFAULT_THROTTLE } from '../broker/throttle.js';
 import type { Site } from '../config/site.js';
 import type { Extension, GatewayContext } from '../runtime/context.js';
 import { findFlowsPackage, findRedJs, installShippedFlows } from './flows.js';
@@ -55,6 +57,18 @@ export interface NodeRedHost {
   logger: Logger;
   /** The gateway's MQTT TCP port. */
   mqttPort: number;
+  /** A refused editor login, reported by the child (counted in the gateway's /metrics). */
+  onLoginFailure?: (reason: 'bad_credentials' | 'anonymous' | 'throttled') => void;
+}
+
+const CHILD_LOGIN_FAILURES = ['bad_credentials', 'anonymous', 'throttled'] as const;
+
+/** `{ guardpost: 'login-failure', reason }` from the child's settings (settings.ts); anything else is ignored. */
+export function childLoginFailure(m: unknown): (typeof CHILD_LOGIN_FAILURES)[number] | null {
+  if (typeof m !== 'object' || m === null) return null;
+  const { guardpost, reason } = m as { guardpost?: unknown; reason?: unknown };
+  if (guardpost !== 'login-failure') return null;
+  return CHILD_LOGIN_FAILURES.find((r) => r === reason) ?? null;
 }
 
 export function operatorAccounts(site: Site): NodeRedAccount[] {
@@ -94,6 +108,7 @@ export function createNodeRedRuntime(options: NodeRedOptions): NodeRedRuntime {
         TZ: options.timezone ?? host.site.timezone,
         GUARDPOST_MQTT_URL: `mqtt://${options.mqttHost ?? '127.0.0.1'}:${host.mqttPort}`,
         NODE_RED_HOME: userDir,
+        GUARDPOST_REPORT_LOGINS: '1', // settings.ts: refused editor logins go to our /metrics over IPC
       };
       if (options.webhookUrlEnv !== undefined) env.GUARDPOST_WEBHOOK_URL = options.webhookUrlEnv;
       // The gateway's own loader flags (tsx) are not for Node-RED.
@@ -107,6 +122,10 @@ export function createNodeRedRuntime(options: NodeRedOptions): NodeRedRuntime {
         logger: log,
         killAfterMs: options.killAfterMs ?? 4_500,
         ...(options.backoff ? { backoff: options.backoff } : {}),
+        onMessage: (m) => {
+          const reason = childLoginFailure(m);
+          if (reason) host.onLoginFailure?.(reason);
+        },
         beforeSpawn: () => {
           // Regenerated each spawn: operator accounts come from the site config.
           writeFileSync(
@@ -118,6 +137,10 @@ export function createNodeRedRuntime(options: NodeRedOptions): NodeRedRuntime {
               flowFile,
               nodesDir: [packageDir],
               accounts: operatorAccounts(host.site),
+              throttle: {
+                ...DEFAULT_THROTTLE,
+                ...throttleOptionsFrom(host.site.config.gateway?.auth?.throttle),
+              },
             }),
             { mode: 0o600 },
           );
@@ -146,7 +169,12 @@ export function createNodeRedExtension(options: NodeRedOptions): Extension {
   return {
     name: 'nodered',
     async start(ctx: GatewayContext) {
-      runtime.start({ site: ctx.site, logger: ctx.logger, mqttPort: ctx.addresses.mqtt });
+      runtime.start({
+        site: ctx.site,
+        logger: ctx.logger,
+        mqttPort: ctx.addresses.mqtt,
+        onLoginFailure: (reason) => ctx.logins?.refused('nodered', reason),
+      });
     },
     stop: () => runtime.stop(),
     health: () => runtime.health(),

@@ -37,6 +37,8 @@ export interface SupervisorOptions {
   killAfterMs?: number;
   /** Called before every (re)spawn, e.g. to regenerate files. */
   beforeSpawn?: () => void;
+  /** Messages the child sends over the IPC channel (process.send). */
+  onMessage?: (message: unknown) => void;
 }
 
 export interface SupervisorStatus {
@@ -102,6 +104,7 @@ export class ProcessSupervisor {
     lines(child.stdout, (l) => onLine(l, 'stdout'));
     lines(child.stderr, (l) => onLine(l, 'stderr'));
     child.on('error', (err) => log.error({ err }, 'child process error'));
+    child.on('message', (m) => this.opts.onMessage?.(m));
     child.on('exit', (code, signal) => {
       if (this.child !== child) return;
       this.child = null;
