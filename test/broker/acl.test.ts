@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { canPublish, canSubscribe } from '../../gateway/src/broker/acl.js';
+import {
+  canPublish,
+  canReceive,
+  canSubscribe,
+  isDeliverable,
+  receiverOf,
+} from '../../gateway/src/broker/acl.js';
 import type { Account } from '../../gateway/src/config/site.js';
-import { filterCovers } from '../../gateway/src/topics.js';
+import { DEVICE_TOPIC_KINDS, filterCovers, parseTopic } from '../../gateway/src/topics.js';
 import { smallSite } from '../support/site.js';
 
 const site = smallSite();
@@ -84,5 +90,135 @@ describe('subscribe rules (protocol.md §1)', () => {
     expect(canSubscribe(acct('tech1'), 'other/#', zoneOf).ok).toBe(false);
     expect(canSubscribe(acct('police-east'), '#', zoneOf).ok).toBe(true);
     expect(canSubscribe(acct('police-east'), '$SYS/#', zoneOf).ok).toBe(true);
+  });
+});
+
+describe('device topics (protocol.md §1.1, one list in topics.ts)', () => {
+  it('are exactly the five data kinds', () => {
+    expect([...DEVICE_TOPIC_KINDS].sort()).toEqual(['heartbeat', 'panic', 'rollcall', 'status', 'tap']);
+  });
+  it.each([
+    ['gp/v1/dev/D/panic', 'device'],
+    ['gp/v1/dev/D/panic/', 'device-other'],
+    ['gp/v1/dev/D//panic', 'device-other'],
+    ['gp/v1/dev/D/panic/x', 'device-other'],
+    ['gp/v1/dev/D/foo', 'device-other'],
+    ['gp/v1/dev/D', 'device-other'],
+    ['gp/v1/dev//panic', 'device-other'],
+    ['gp/v1/dev/D/cmd/rollcall', 'device-command'],
+    ['gp/v1/ops/rollcall', 'ops'],
+    ['gp/v1/ops/rollcall/x', 'ops-other'],
+    ['gp/v1/ops/foo', 'ops-other'],
+    ['gp/v1/unit/U01/ack', 'ack'],
+    ['gp/v1/unit/U01/alert', 'other'],
+  ])('%s parses as %s', (topic, type) => {
+    expect(parseTopic(topic).type).toBe(type);
+  });
+});
+
+describe('publish rules: odd topics and retain', () => {
+  const d = acct('U02-PANIC-1');
+  it.each([
+    'gp/v1/dev/U02-PANIC-1/panic/',
+    'gp/v1/dev/U02-PANIC-1//panic',
+    'gp/v1/dev/U02-PANIC-1/panic/x',
+    'gp/v1/dev/U02-PANIC-1/foo',
+    'gp/v1/dev/U02-PANIC-1/records',
+    'gp/v1/dev/U02-PANIC-1/',
+    'gp/v1/dev/U02-PANIC-1/cmd',
+  ])('a device may not publish %s', (topic) => {
+    const v = canPublish(d, topic);
+    expect(v.ok).toBe(false);
+    // the MQTT 5 bridge maps these words to DISCONNECT 0x87
+    if (!v.ok) expect(v.reason).toMatch(/\bmay (not|only|publish)\b/);
+  });
+  it('a device retains only its status', () => {
+    expect(canPublish(d, 'gp/v1/dev/U02-PANIC-1/status', true).ok).toBe(true);
+    for (const kind of ['tap', 'panic', 'rollcall', 'heartbeat'])
+      expect(canPublish(d, `gp/v1/dev/U02-PANIC-1/${kind}`, true).ok).toBe(false);
+    expect(canPublish(d, 'gp/v1/dev/U02-PANIC-1/panic', false).ok).toBe(true);
+  });
+  it('consoles and operators never retain their inputs', () => {
+    expect(canPublish(acct('U02-duty'), 'gp/v1/unit/U02/ack', true).ok).toBe(false);
+    expect(canPublish(acct('tech1'), 'gp/v1/ops/rollcall', true).ok).toBe(false);
+    expect(canPublish(acct('police-east'), 'gp/v1/unit/U03/resolve', true).ok).toBe(false);
+  });
+  it('an operator may publish any ops topic (unknown ones are rejected on payload, not refused)', () => {
+    expect(canPublish(acct('tech1'), 'gp/v1/ops/foo').ok).toBe(true);
+  });
+  it("an admin may not write the gateway's own topics, but anything outside gp/v1", () => {
+    const admin = acct('police-east');
+    for (const topic of [
+      'gp/v1/unit/U01/alert',
+      'gp/v1/zone/east/alert',
+      'gp/v1/operator/police-west/alert',
+      'gp/v1/events/tap/east/U02',
+      'gp/v1/gateway/rejects',
+      'gp/v1/rollcall/C1/result',
+      'gp/v1/dev/U02-RC-1/cmd/rollcall',
+      'gp/v1',
+    ])
+      expect(canPublish(admin, topic, true).ok, topic).toBe(false);
+    expect(canPublish(admin, 'site/east/notes', true).ok).toBe(true);
+  });
+});
+
+describe('delivery rules', () => {
+  const none = Buffer.alloc(0);
+  it('client inputs are not delivered as published; valid device status is', () => {
+    const deliverable = (topic: string, payload = none): boolean => isDeliverable(parseTopic(topic), payload);
+    for (const kind of ['tap', 'panic', 'rollcall', 'heartbeat'])
+      expect(deliverable(`gp/v1/dev/D1/${kind}`, Buffer.from('{"seq":1}'))).toBe(false);
+    expect(deliverable('gp/v1/dev/D1/panic/')).toBe(false);
+    expect(deliverable('gp/v1/dev/D1/status', Buffer.from('online'))).toBe(true);
+    expect(deliverable('gp/v1/dev/D1/status', Buffer.from('offline'))).toBe(true);
+    expect(deliverable('gp/v1/dev/D1/status', Buffer.from('hacked'))).toBe(false);
+    expect(deliverable('gp/v1/dev/D1/status', none)).toBe(false);
+    expect(deliverable('gp/v1/unit/U01/ack', Buffer.from('{"id":"A-1"}'))).toBe(false);
+    expect(deliverable('gp/v1/unit/U01/resolve')).toBe(false);
+    expect(deliverable('gp/v1/ops/rollcall')).toBe(false);
+    expect(deliverable('gp/v1/ops/whatever')).toBe(false);
+    // the gateway's own topics and admins' own ones are
+    expect(deliverable('gp/v1/unit/U01/alert')).toBe(true);
+    expect(deliverable('gp/v1/dev/D1/cmd/rollcall')).toBe(true);
+    expect(deliverable('gp/v1/events/tap/east/U02')).toBe(true);
+    expect(deliverable('site/notes')).toBe(true);
+  });
+
+  const samples = [
+    'gp/v1/unit/U02/alert',
+    'gp/v1/unit/U02',
+    'gp/v1/unit/U01/alert',
+    'gp/v1/unit/U02x/alert',
+    'gp/v1/zone/east/alert',
+    'gp/v1/zone/west/alert',
+    'gp/v1/operator/police-east/alert',
+    'gp/v1/events/panic/east/U02',
+    'gp/v1/gateway/rejects',
+    'gp/v1/dev/U02-RC-1/cmd/rollcall',
+    'gp/v1/dev/U01-RC-1/cmd/rollcall',
+    'gp/v1/rollcall/C1/result',
+    '$SYS/guardpost/heartbeat',
+    'site/notes',
+  ];
+  it('a console receives its unit and zone only', () => {
+    const may = receiverOf(acct('U02-duty'), zoneOf);
+    expect(samples.filter(may)).toEqual(['gp/v1/unit/U02/alert', 'gp/v1/unit/U02', 'gp/v1/zone/east/alert']);
+  });
+  it('a device receives its commands only; a technician gp/v1 only; an admin everything', () => {
+    expect(samples.filter(receiverOf(acct('U02-RC-1'), zoneOf))).toEqual(['gp/v1/dev/U02-RC-1/cmd/rollcall']);
+    expect(samples.filter(receiverOf(acct('tech1'), zoneOf))).toEqual(
+      samples.filter((t) => t.startsWith('gp/v1/')),
+    );
+    expect(samples.filter(receiverOf(acct('police-east'), zoneOf))).toEqual(samples);
+  });
+  it('the compiled rule agrees with the subscription rule for every account', () => {
+    for (const account of site.accounts.values()) {
+      const may = receiverOf(account, zoneOf);
+      for (const topic of samples) {
+        expect(may(topic), `${account.id} ${topic}`).toBe(canSubscribe(account, topic, zoneOf).ok);
+        expect(canReceive(account, topic, zoneOf)).toBe(may(topic));
+      }
+    }
   });
 });
