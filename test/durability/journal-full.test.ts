@@ -3,10 +3,11 @@
  * full disk) is reported precisely and loses nothing: no PUBACK for what was
  * not written, /healthz 503, the gateway stays up.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from '../support/gateway.js';
+import { type RunningGateway, SMALL_SITE, startGateway } from '../support/gateway.js';
 import { connectAs } from '../support/mqtt.js';
 
 let gw: RunningGateway | undefined;
@@ -16,7 +17,14 @@ afterAll(async () => {
 
 describe('journal that cannot write', () => {
   it('answers /healthz 503, acknowledges nothing it did not write, and keeps running', async () => {
-    gw = await startGateway({ env: { GUARDPOST_JOURNAL_MAX_MB: '0.4' } });
+    // no reserve and no rate limit here: this is the journal that cannot write at all
+    // (the reserve for alarms is test/adversity/flood-and-disk.test.ts)
+    const siteYaml = `${readFileSync(SMALL_SITE, 'utf8')}
+gateway:
+  journal: { reserveMB: 0 }
+  limits: { deviceRate: { perSecond: 1000000, burst: 1000000 } }
+`;
+    gw = await startGateway({ siteYaml, env: { GUARDPOST_JOURNAL_MAX_MB: '0.4' } });
     const running = gw;
     expect((await fetch(running.url('/healthz'))).status).toBe(200);
     const acked = new Set<number>();
