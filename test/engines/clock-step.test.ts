@@ -6,10 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AlertEngine } from '../../gateway/src/engines/alerts/index.js';
+import { PatrolEngine } from '../../gateway/src/engines/patrol/index.js';
 import { RollcallEngine } from '../../gateway/src/engines/rollcall/index.js';
 import { SupervisionEngine } from '../../gateway/src/engines/supervision/index.js';
 import type { OpInput } from '../../gateway/src/journal/types.js';
 import { alertOf, Harness, heartbeat, loadSite, panic, publishes, T0 } from './alerts-harness.js';
+import { Bench, MIN, T0 as PT0, tagTap } from './patrol-harness.js';
 
 const H = 3_600_000;
 const ACK_TIMEOUT = 2000; // U02's zone in the small site
@@ -83,5 +85,25 @@ describe('other deadlines move with engine time', () => {
     expect(rc.list()[0]?.state).toBe('open');
     h.tick(T0 + 120_000 + delta);
     expect(rc.list()[0]?.state).toBe('closed');
+  });
+
+  it('patrol: a tour limit stays maxDuration of elapsed time across a backward step', () => {
+    const b = new Bench(loadSite(), new PatrolEngine(loadSite()));
+    b.event(tagTap(b, 'G001-WAND', 'CP-E-01', PT0));
+    b.tick(PT0 + 10 * MIN); // the 20:00 slot: kept
+    b.op(step(PT0 + 15 * MIN, -H), PT0 + 15 * MIN);
+    expect(b.engine.nextWakeAt()).toBe(PT0 + 40 * MIN - H);
+    expect(b.tick(PT0 + 40 * MIN - H - 1).records).toEqual([]);
+    const missed = b.tick(PT0 + 40 * MIN - H).records;
+    expect(missed.map((r) => r.type)).toEqual(['tour']);
+  });
+
+  it('patrol: schedule slots a forward step jumped over are not "not started"', () => {
+    const b = new Bench(loadSite(), new PatrolEngine(loadSite()));
+    b.event(tagTap(b, 'G001-WAND', 'CP-E-01', PT0));
+    b.tick(PT0 + 10 * MIN);
+    b.op(step(PT0 + 15 * MIN, 6 * H), PT0 + 15 * MIN);
+    const after = b.tick(PT0 + 16 * MIN + 6 * H).records;
+    expect(after.filter((r) => r.type === 'schedule-missed')).toEqual([]);
   });
 });

@@ -1,7 +1,10 @@
 /** The engine clock (monotonic, step detection, re-anchor) and the retention trust rule, with injected sources. */
 import { describe, expect, it } from 'vitest';
+import { decodeOp } from '../../gateway/src/ingest/ops.js';
 import { type ClockSources, EngineClock } from '../../gateway/src/runtime/clock.js';
 import { ClockTrust } from '../../gateway/src/runtime/clock-trust.js';
+import { parseTopic } from '../../gateway/src/topics.js';
+import { smallSite } from '../support/site.js';
 
 const T0 = Date.parse('2026-11-28T20:00:00.000Z');
 const H = 3_600_000;
@@ -96,5 +99,24 @@ describe('ClockTrust', () => {
     expect(after.trusted(5 + 23 * H)).toBe(false);
     expect(after.trusted(5 + 24 * H)).toBe(true);
     expect(new ClockTrust(opts, 'garbage', 0).trusted(0)).toBe(false);
+  });
+});
+
+describe('gp/v1/ops/clock', () => {
+  const site = smallSite();
+  const decode = (account: string, payload: unknown) => {
+    const a = site.accounts.get(account);
+    if (!a) throw new Error(`no account ${account}`);
+    return decodeOp(parseTopic('gp/v1/ops/clock'), Buffer.from(JSON.stringify(payload)), a, site);
+  };
+
+  it('an admin confirms the clock; anyone else, or anything but confirm: true, is refused', () => {
+    expect(decode('police-east', { confirm: true })).toEqual({
+      ok: true,
+      value: { op: 'clock', by: 'police-east', action: 'confirm' },
+    });
+    expect(decode('police-east', { confirm: 'yes' })).toMatchObject({ ok: false });
+    const tech = site.config.operators.find((o) => o.role !== 'admin');
+    if (tech) expect(decode(tech.id, { confirm: true })).toMatchObject({ ok: false, reason: /admin/ });
   });
 });

@@ -24,6 +24,8 @@ export interface ClockGuardOptions {
   operate: (input: OpInput) => Promise<void>;
   /** Re-arms the engines' timer after engine time moved (Pipeline.startTimers). */
   rearm: () => void;
+  /** Engine time for the retention cutoff (default: clock.now). */
+  now?: () => number;
   retentionMs: number;
   thresholdMs: number;
   stableMs: number;
@@ -178,7 +180,7 @@ export class ClockGuard {
         );
         return;
       }
-      const cutoff = clock.now() - this.o.retentionMs;
+      const cutoff = (this.o.now ?? (() => clock.now()))() - this.o.retentionMs;
       // Entries this run journaled are at most `uptime` old, whatever the wall clock says.
       let maxSeq = Number.MAX_SAFE_INTEGER;
       if (mono - this.startMono < this.o.retentionMs + DAY_MS) {

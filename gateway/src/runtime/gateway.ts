@@ -156,6 +156,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     registry: metrics.registry,
     operate: (input) => pipeline.operate(input),
     rearm: () => pipeline.startTimers(),
+    now,
     retentionMs: opts.journalRetentionMs,
     thresholdMs: stepThresholdMs,
     stableMs: (clockCfg?.stableHours ?? 24) * 3_600_000,
