@@ -54,6 +54,17 @@ describe.each([
     Harness.replay(h.journal.slice(0, 3), [early]); // event, raise record, clock op
     expect(early.nextWakeAt()).toBe(t(ACK_TIMEOUT));
   });
+
+  it('an acknowledgement after the step measures the elapsed time since the press', () => {
+    const site = loadSite();
+    const alerts = new AlertEngine(site);
+    const h = new Harness([alerts], alerts);
+    h.event(panic(site, 'U02-PANIC-1', 'pressed', T0));
+    const id = alerts.list()[0]?.id ?? '';
+    h.op(step(T0 + 500, delta), T0 + 500);
+    h.op({ op: 'ack', id, by: 'U01-duty', unit: 'U01' }, T0 + 1500 + delta);
+    expect(alerts.get(id)).toMatchObject({ state: 'acknowledged', ackMs: 1500 });
+  });
 });
 
 describe('other deadlines move with engine time', () => {

@@ -252,7 +252,8 @@ export class AlertEngine implements Engine, AlertRaiser {
         return [refused('ack', input.by, `console ${input.by} does not belong to unit ${input.unit}`, ctx)];
       }
     }
-    const ackMs = Math.max(0, now - Date.parse(p.raisedAt));
+    // elapsed time: raisedAt is in the time base of the raise, shiftMs carries the steps since
+    const ackMs = Math.max(0, now - Date.parse(p.raisedAt) - (a.shiftMs ?? 0));
     return this.transition(
       a,
       now,

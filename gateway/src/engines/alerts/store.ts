@@ -18,6 +18,8 @@ export interface StoredAlert {
   escalateAt: number | null;
   /** The raise text, decorated again on each state change. */
   base: Texts;
+  /** Sum of clock steps since the raise (clock-step.ts): raisedAt + shiftMs is the raise in engine time now. */
+  shiftMs?: number;
 }
 
 interface SnapshotV1 {
@@ -112,12 +114,16 @@ export class AlertStore {
       targets: [...body.targets],
       escalateAt: body.escalateAt,
       base: existing?.base ?? baseOf(texts, body.alert.state),
+      ...(existing?.shiftMs ? { shiftMs: existing.shiftMs } : {}),
     });
   }
 
   /** A clock step (clock-step.ts): pending escalations move with engine time. */
   shiftDeadlines(deltaMs: number): void {
-    for (const a of this.open()) if (a.escalateAt !== null) a.escalateAt += deltaMs;
+    for (const a of this.open()) {
+      if (a.escalateAt !== null) a.escalateAt += deltaMs;
+      a.shiftMs = (a.shiftMs ?? 0) + deltaMs;
+    }
   }
 
   /** Forget resolved alerts past the retention (the count is capped in set()). */
