@@ -2,16 +2,22 @@
  * MQTT 5 clients (protocol.md §1: "MQTT 3.1.1 and 5, TCP and WebSocket")
  * against the real gateway, over TCP and WebSocket, next to 3.1.1 clients.
  */
+import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from '../support/gateway.js';
+import { type RunningGateway, SMALL_SITE, startGateway } from '../support/gateway.js';
 import { closed, connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
 import { until } from '../support/wait.js';
 
 let gw: RunningGateway;
 beforeAll(async () => {
-  gw = await startGateway();
+  // the 300-tap burst below is about the bridge, not the per-device rate limit (default burst 100)
+  const siteYaml = `${readFileSync(SMALL_SITE, 'utf8')}
+gateway:
+  limits: { deviceRate: { perSecond: 20, burst: 1000 } }
+`;
+  gw = await startGateway({ siteYaml });
 });
 afterAll(async () => {
   await gw?.stop();
