@@ -13,6 +13,7 @@ import { gplDriver, gplLine } from '../../devices/codecs/gpl.js';
 import { topics } from '../../gateway/src/topics.js';
 import { basicAuth, type RunningGateway, startGateway } from '../support/gateway.js';
 import { connectAs } from '../support/mqtt.js';
+import { until } from '../support/wait.js';
 import { siteYamlWithSerial, waitFor } from './harness.js';
 import { type PtyPair, startPtyPair, writeLine } from './pty.js';
 
@@ -41,14 +42,20 @@ beforeAll(async () => {
     received.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown> });
   });
   await operator.subscribeAsync([topics.event('tap', 'east', 'U03'), topics.rejects], { qos: 1 });
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const ports = await serialHealth();
-    if (ports.some((p) => p.path === tty.a && p.state === 'open')) break;
-    if (Date.now() > until)
-      throw new Error(`serial port never opened: ${JSON.stringify(ports)}\n${gw.logs().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let ports: Awaited<ReturnType<typeof serialHealth>> = [];
+  await until(
+    'the serial port open',
+    async () => {
+      ports = await serialHealth();
+      return ports.some((p) => p.path === tty.a && p.state === 'open');
+    },
+    20_000,
+    50,
+  ).catch((err: unknown) => {
+    throw new Error(
+      `serial port never opened: ${JSON.stringify(ports)} (${String(err)})\n${gw?.logs().slice(-3000)}`,
+    );
+  });
 });
 
 afterAll(async () => {

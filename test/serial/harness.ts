@@ -18,6 +18,7 @@ import type {
   IngestResult,
   MessageOrigin,
 } from '../../gateway/src/runtime/context.js';
+import { until } from '../support/wait.js';
 
 const SMALL_SITE = join(import.meta.dirname, '..', 'fixtures', 'small-site.yaml');
 
@@ -114,16 +115,19 @@ export function harness(site: Site): Harness {
   return { ctx, ingest, routes, logs, registry };
 }
 
-export async function waitFor<T>(
+export function waitFor<T>(
   what: string,
   check: () => T | undefined | null | false,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // boxed: a check may return a promise (the test then awaits it), which until() would await itself
+  return until(
+    what,
+    () => {
+      const v = check();
+      return v ? { v } : null;
+    },
+    timeoutMs,
+    20,
+  ).then((box) => box.v);
 }

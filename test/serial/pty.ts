@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync, readlinkSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { until } from '../support/wait.js';
 
 export interface PtyPair {
   a: string;
@@ -20,12 +21,8 @@ export interface PtyPair {
   restart(): Promise<void>;
 }
 
-async function waitUntil(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function waitUntil(what: string, check: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+  return until(what, check, timeoutMs, 20);
 }
 
 function target(path: string): string | null {

@@ -189,7 +189,16 @@ describe('serial extension on real ptys', () => {
     expect(lost).toMatchObject({ port: tty.a, droppedBytes: half.length });
     expect(await s.registry.metrics()).toContain(`guardpost_serial_port_up{port="${tty.a}"} 0`);
 
-    await new Promise((r) => setTimeout(r, 300)); // a few failed reopen attempts while unplugged
+    // a few failed reopen attempts while unplugged
+    await waitFor('two failed reopen attempts', () =>
+      s.logs.some(
+        (l) =>
+          l.port === tty.a &&
+          typeof l.attempt === 'number' &&
+          l.attempt >= 2 &&
+          String(l.msg).startsWith('serial port'),
+      ),
+    );
     await tty.restart();
     await s.waitOpen(tty.a, 1);
     writeLine(tty.b, gplLine('GP,U03-SER-PANIC,PANIC,RELEASED,2'));
