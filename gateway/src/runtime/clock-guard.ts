@@ -47,6 +47,8 @@ export class ClockGuard {
   private readonly startMono: number;
   private persisted: string;
   private pending = false;
+  /** Delta of a step whose record failed to commit (retried on the next check). */
+  private failed: number | null = null;
   private steps = 0;
   private lastStep: ClockHealth['lastStep'] = null;
   private timer: NodeJS.Timeout | null = null;
@@ -132,15 +134,10 @@ export class ClockGuard {
     const step = this.o.clock.check();
     if (!step) return;
     this.pending = true;
-    this.steps++;
-    this.stepCounter.inc();
-    this.lastStep = { at: new Date(step.to).toISOString(), deltaMs: step.deltaMs };
-    this.o.logger.error(
-      { deltaMs: step.deltaMs, from: iso(step.from), to: iso(step.to) },
-      `WALL CLOCK STEPPED ${step.deltaMs > 0 ? 'FORWARD' : 'BACK'} BY ${Math.abs(Math.round(step.deltaMs / 1000))} s: engine deadlines keep their elapsed time${step.deltaMs > 0 ? '; journal retention paused until the clock is proven' : ''}`,
-    );
-    this.trust.onStep(step.deltaMs, step.to, step.mono);
-    this.save();
+    // the same step again after its record failed to commit: retry quietly, count it once
+    const retry = this.failed !== null && Math.abs(step.deltaMs - this.failed) <= this.o.thresholdMs;
+    this.failed = null;
+    if (!retry) this.seen(step);
     this.o
       .operate({
         op: 'clock',
@@ -154,10 +151,24 @@ export class ClockGuard {
         () => this.reanchor(step),
         (err: unknown) => {
           // not journaled: engine time stays where it was, the next check sees the step again
-          this.o.logger.error({ err }, 'clock step could not be journaled; retrying');
+          if (!retry) this.o.logger.error({ err }, 'clock step could not be journaled; retrying');
+          this.failed = step.deltaMs;
           this.pending = false;
         },
       );
+  }
+
+  /** A new step: logged, counted, and a forward one makes the clock unproven. */
+  private seen(step: ClockStep): void {
+    this.steps++;
+    this.stepCounter.inc();
+    this.lastStep = { at: iso(step.to), deltaMs: step.deltaMs };
+    this.o.logger.error(
+      { deltaMs: step.deltaMs, from: iso(step.from), to: iso(step.to) },
+      `WALL CLOCK STEPPED ${step.deltaMs > 0 ? 'FORWARD' : 'BACK'} BY ${Math.abs(Math.round(step.deltaMs / 1000))} s: engine deadlines keep their elapsed time${step.deltaMs > 0 ? '; journal retention paused until the clock is proven' : ''}`,
+    );
+    this.trust.onStep(step.deltaMs, step.to, step.mono);
+    this.save();
   }
 
   private reanchor(step: ClockStep): void {
