@@ -3,10 +3,11 @@
  * every acknowledged event must be in the journal, none twice, and the
  * gateway must come back with it.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from '../support/gateway.js';
+import { type RunningGateway, SMALL_SITE, startGateway } from '../support/gateway.js';
 import { connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
 
 let gw: RunningGateway | undefined;
@@ -30,7 +31,13 @@ function journaledSeqs(dataDir: string, device: string): number[] {
 
 describe('durability', () => {
   it('every acknowledged QoS 1 event survives SIGKILL, none twice', async () => {
-    gw = await startGateway();
+    // one wand sends 3000 taps as fast as it can: no per-device rate limit here (a rate-limited
+    // tap is acknowledged with a reject, like a bad payload; this test is about durability)
+    const siteYaml = `${readFileSync(SMALL_SITE, 'utf8')}
+gateway:
+  limits: { deviceRate: { perSecond: 1000000, burst: 1000000 } }
+`;
+    gw = await startGateway({ siteYaml });
     const running = gw;
     const wand = await connectAs(running.mqttPort, 'G001-WAND', 'secret', { reconnectPeriod: 0 });
     const acked = new Set<number>();

@@ -55,8 +55,11 @@ async function publishTaps(client: MqttClient): Promise<void> {
   await Promise.all(acks);
 }
 
+/** One wand sends all TOTAL taps at once: the per-device rate limit is raised (this test is about the export). */
+const UNLIMITED = '  limits: { deviceRate: { perSecond: 1000000, burst: 1000000 } }\n';
+
 function siteWithInflux(url: string, database: string, batchSize: number): string {
-  return `${readFileSync(SMALL_SITE, 'utf8')}\ngateway:\n  influx: { url: "${url}", database: ${database}, batchSize: ${batchSize} }\n`;
+  return `${readFileSync(SMALL_SITE, 'utf8')}\ngateway:\n  influx: { url: "${url}", database: ${database}, batchSize: ${batchSize} }\n${UNLIMITED}`;
 }
 
 async function expectExactlyOnce(db: string): Promise<void> {
@@ -87,7 +90,11 @@ async function expectExactlyOnce(db: string): Promise<void> {
 describe('InfluxDB export end to end (real gateway, real influxd, mqtt.js)', () => {
   it('5,000 QoS 1 taps published during an InfluxDB outage all arrive, none twice', async () => {
     const db = `gp_e2e_outage_${process.pid}`;
-    gw = await startGateway({ influxUrl: influx.url, env: { GUARDPOST_INFLUX_DB: db } });
+    gw = await startGateway({
+      influxUrl: influx.url,
+      env: { GUARDPOST_INFLUX_DB: db },
+      siteYaml: `${readFileSync(SMALL_SITE, 'utf8')}\ngateway:\n${UNLIMITED}`,
+    });
     const g = gw;
     await until('exporter connected', async () => ((await influxHealth(g)).connected ? true : null), 30_000);
     await influx.stop();
