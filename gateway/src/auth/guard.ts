@@ -118,10 +118,16 @@ export class LoginGuard {
     eligible: string | null,
     password: string | Buffer,
   ): Promise<LoginOutcome> {
-    const ok =
-      account && eligible
-        ? await this.verifier.verify(account.id, password, eligible)
-        : await verifyPassword(password, this.dummy).then(() => false);
+    let ok: boolean;
+    try {
+      ok =
+        account && eligible
+          ? await this.verifier.verify(account.id, password, eligible)
+          : await verifyPassword(password, this.dummy).then(() => false);
+    } catch (err) {
+      this.throttle.failed(booking); // settled, or its keys would count it in flight forever
+      throw err;
+    }
     if (ok && account) {
       this.throttle.succeeded(booking, [accountKey(account.id)]);
       return { ok: true, account };
