@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { type RunningGateway, startGateway } from '../support/gateway.js';
 import { freePort } from '../support/ports.js';
+import { until } from '../support/wait.js';
 
 export interface NodeRedHealth {
   state: string;
@@ -22,8 +23,6 @@ export interface NodeRedSite {
   health(): Promise<NodeRedHealth>;
   stop(): Promise<void>;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function startGatewayWithNodeRed(env: Record<string, string>): Promise<NodeRedSite> {
   const gw = await startGateway({
@@ -48,20 +47,22 @@ export async function startGatewayWithNodeRed(env: Record<string, string>): Prom
 
 /** Until the editor answers and the supervisor says running. */
 export async function waitForEditor(site: NodeRedSite, timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let last = '';
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${site.base}/auth/login`);
-      const h = await site.health();
-      last = `${res.status} ${JSON.stringify(h)}`;
-      if (res.status === 200 && h.state === 'running') return;
-    } catch (err) {
-      last = String(err);
-    }
-    await sleep(250);
+  try {
+    await until(
+      'the Node-RED editor',
+      async () => {
+        const res = await fetch(`${site.base}/auth/login`);
+        const h = await site.health();
+        last = `${res.status} ${JSON.stringify(h)}`;
+        return res.status === 200 && h.state === 'running';
+      },
+      timeoutMs,
+      250,
+    );
+  } catch (err) {
+    throw new Error(`Node-RED editor not up: ${last} (${String(err)})\n${site.gw.logs().slice(-3000)}`);
   }
-  throw new Error(`Node-RED editor not up: ${last}\n${site.gw.logs().slice(-3000)}`);
 }
 
 export async function adminToken(base: string, username: string, password: string): Promise<Response> {

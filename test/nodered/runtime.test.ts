@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../support/browser.js';
 import { ROOT } from '../support/gateway.js';
 import { connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
+import { until } from '../support/wait.js';
 import {
   adminToken,
   bearer,
@@ -24,7 +25,6 @@ import {
 } from './runtime-support.js';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'nodered');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 let site: NodeRedSite;
 let hook: WebhookReceiver;
@@ -104,29 +104,28 @@ describe.sequential('Node-RED next to the gateway', () => {
     const wand = await connect('G001-WAND');
     // The flows connect to the broker shortly after the editor is up: tap and ask
     // for the summary until a summary has counted a tap.
-    const deadline = Date.now() + 30_000;
-    let counted = false;
-    while (!counted && Date.now() < deadline) {
-      await publish(wand, 'gp/v1/dev/G001-WAND/tap', { uid: '04D1E2F3', seq: seq++ });
-      await sleep(300);
-      const before = hook.received.length;
-      await inject(site.base, auth, 'gp-ps-inject');
-      const r = await hook.waitFor(
-        (x, i = hook.received.indexOf(x)) =>
-          i >= before && (x.body as { type?: string }).type === 'patrol-summary',
-        10_000,
-        'patrol summary',
-      );
-      const body = r.body as { taps: number; tapsByZone: Record<string, number>; text: string };
-      expect(r.method).toBe('POST');
-      expect(r.path).toBe('/hook');
-      if (body.taps > 0) {
-        counted = true;
-        expect(body.tapsByZone.east).toBe(body.taps);
-        expect(body.text).toContain('巡更汇总');
-      }
-    }
-    expect(counted).toBe(true);
+    const { r, body } = await until(
+      'a patrol summary that counted a tap',
+      async () => {
+        await publish(wand, 'gp/v1/dev/G001-WAND/tap', { uid: '04D1E2F3', seq: seq++ });
+        const before = hook.received.length;
+        await inject(site.base, auth, 'gp-ps-inject');
+        const summary = await hook.waitFor(
+          (x, i = hook.received.indexOf(x)) =>
+            i >= before && (x.body as { type?: string }).type === 'patrol-summary',
+          10_000,
+          'patrol summary',
+        );
+        const b = summary.body as { taps: number; tapsByZone: Record<string, number>; text: string };
+        return b.taps > 0 ? { r: summary, body: b } : null;
+      },
+      30_000,
+      300,
+    );
+    expect(r.method).toBe('POST');
+    expect(r.path).toBe('/hook');
+    expect(body.tapsByZone.east).toBe(body.taps);
+    expect(body.text).toContain('巡更汇总');
   });
 
   it('escalation webhook: a panic nobody acknowledges reaches the HTTP receiver', async () => {
@@ -143,9 +142,17 @@ describe.sequential('Node-RED next to the gateway', () => {
     expect(r.method).toBe('POST');
     expect(r.at).toBeGreaterThan(pressedAt);
     expect(r.body).toMatchObject({ kind: 'panic', state: 'escalated', unit: 'U01', zone: 'east' });
-    await sleep(1000);
-    // once, although the escalation went to four units and the zone
+    // once, although the escalation went to four units and the zone: a later
+    // escalation's webhook comes after any duplicate of this one would have
     const id = (r.body as Alert).id;
+    const other = await connect('U03-PANIC-1');
+    await publish(other, 'gp/v1/dev/U03-PANIC-1/panic', { state: 'pressed', seq: seq++ });
+    await hook.waitFor(
+      (x) =>
+        (x.body as Partial<Alert>).kind === 'panic' && (x.body as Partial<Alert>).device === 'U03-PANIC-1',
+      20_000,
+      'a later escalated panic',
+    );
     expect(hook.received.filter((x) => (x.body as Partial<Alert>).id === id)).toHaveLength(1);
   });
 
@@ -177,8 +184,11 @@ describe.sequential('Node-RED next to the gateway', () => {
     const u12Inbox = new Inbox(u12);
     await subscribe(u12, 'gp/v1/unit/U12/#');
 
-    // Deploy: a timer-started function that blocks Node-RED's event loop for 4 s,
-    // then raises a custom alert at U12 saying it is done.
+    // Deploy: a timer-started function that logs a warning, blocks Node-RED's
+    // event loop for 6 s, then raises a custom alert at U12 saying it is done.
+    // A "ping" inject answers at once (proof the new flow is running). The test
+    // presses only once the loop has said it started, so the press falls inside
+    // it however slow the machine (6 s is long beside a connect and a publish).
     const { rev, flows } = await getFlows(site.base, auth);
     const busy: FlowNode[] = [
       { id: 'busy-tab', type: 'tab', label: 'busy', disabled: false, info: '' },
@@ -200,11 +210,28 @@ describe.sequential('Node-RED next to the gateway', () => {
         wires: [['busy-fn']],
       },
       {
+        id: 'busy-ping',
+        type: 'inject',
+        z: 'busy-tab',
+        name: 'ping',
+        props: [{ p: 'payload' }],
+        repeat: '',
+        crontab: '',
+        once: false,
+        onceDelay: 0.1,
+        topic: '',
+        payload: 'ping',
+        payloadType: 'str',
+        x: 100,
+        y: 120,
+        wires: [['busy-fn']],
+      },
+      {
         id: 'busy-fn',
         type: 'function',
         z: 'busy-tab',
         name: 'busy loop',
-        func: "setTimeout(() => { const end = Date.now() + 4000; while (Date.now() < end) {} node.send({ payload: { unit: 'U12', message: 'busy-done', severity: 'info' } }); }, 300); return null;",
+        func: "if (msg.payload === 'ping') return { payload: { unit: 'U12', message: 'busy-ready', severity: 'info' } }; setTimeout(() => { node.warn('busy-loop-start'); const end = Date.now() + 6000; while (Date.now() < end) {} node.send({ payload: { unit: 'U12', message: 'busy-done', severity: 'info' } }); }, 50); return null;",
         outputs: 1,
         timeout: 0,
         noerr: 0,
@@ -239,10 +266,22 @@ describe.sequential('Node-RED next to the gateway', () => {
       rev,
     );
     expect(newRev).not.toBe(rev);
-    await sleep(1500); // the new alert node subscribes
+    const hasMessage = (text: string) => (m: { json: unknown }) =>
+      String((m.json as Partial<Alert>).message).includes(text);
+    // the new flow runs and its alert node reaches the gateway (retried: a ping before the start is lost)
+    await until('the deployed busy flow answering a ping', async () => {
+      await inject(site.base, auth, 'busy-ping');
+      return u12Inbox.waitFor(hasMessage('busy-ready'), 2000, 'busy-ready').catch(() => null);
+    });
 
+    const logsBefore = site.gw.logs().length;
     await inject(site.base, auth, 'busy-inject');
-    await sleep(800); // the loop runs from +300 ms to +4300 ms
+    await until(
+      'the busy loop started',
+      () => site.gw.logs().slice(logsBefore).includes('busy-loop-start'),
+      15_000,
+      20,
+    );
     const button = await connect('U02-PANIC-1');
     // Proof that Node-RED is blocked: its editor cannot answer until the loop ends.
     let editorAnsweredAt = 0;
@@ -262,11 +301,7 @@ describe.sequential('Node-RED next to the gateway', () => {
       );
       raisedAt.set(id, Date.now());
     }
-    const done = await u12Inbox.waitFor(
-      (m) => String((m.json as Partial<Alert>).message).includes('busy-done'),
-      20_000,
-      'busy flow completion',
-    );
+    const done = await u12Inbox.waitFor(hasMessage('busy-done'), 20_000, 'busy flow completion');
     const doneAt = Date.now();
     expect((done.json as Alert).kind).toBe('custom');
     await probe;
@@ -275,8 +310,9 @@ describe.sequential('Node-RED next to the gateway', () => {
       expect(at).toBeLessThan(doneAt);
       expect(at).toBeLessThan(editorAnsweredAt);
     }
-    const doneIndex = u12Inbox.messages.indexOf(done);
-    expect(doneIndex).toBeGreaterThanOrEqual(0);
+    // the flow raised its alert once, and U12 (zone west) heard nothing of zone east's panic
+    expect(u12Inbox.messages.filter(hasMessage('busy-done'))).toHaveLength(1);
+    expect(u12Inbox.messages.some((m) => (m.json as Partial<Alert>).kind === 'panic')).toBe(false);
   });
 
   it('the editor: operator login, guardpost palette, shipped tabs, deploy', async () => {
@@ -329,11 +365,10 @@ describe.sequential('Node-RED next to the gateway', () => {
       await page.click('#red-ui-header-button-deploy');
       await page.locator('.red-ui-notification', { hasText: /deployed/i }).waitFor({ timeout: 15_000 });
       await page.screenshot({ path: join(ARTIFACTS, 'deployed.png') });
-      let after = await getFlows(site.base, auth);
-      for (let i = 0; i < 20 && after.rev === rev; i++) {
-        await sleep(250);
-        after = await getFlows(site.base, auth);
-      }
+      const after = await until('the deployed flows', async () => {
+        const f = await getFlows(site.base, auth);
+        return f.rev !== rev ? f : null;
+      });
       expect(after.rev).not.toBe(rev);
       expect(after.flows.some((n) => n.type === 'comment' && n.name === 'added in the browser')).toBe(true);
     } finally {
@@ -347,13 +382,15 @@ describe.sequential('Node-RED next to the gateway', () => {
     expect(before.port).toBe(site.port);
     if (!before.pid) throw new Error('no pid');
     process.kill(before.pid, 'SIGKILL');
-    const deadline = Date.now() + 30_000;
-    let h = before;
-    while (Date.now() < deadline) {
-      await sleep(250);
-      h = await site.health();
-      if (h.restarts > before.restarts && h.state === 'running') break;
-    }
+    const h = await until(
+      'Node-RED restarted',
+      async () => {
+        const now = await site.health();
+        return now.restarts > before.restarts && now.state === 'running' ? now : null;
+      },
+      30_000,
+      250,
+    );
     expect(h.restarts).toBe(before.restarts + 1);
     expect(h.state).toBe('running');
     expect(h.pid).not.toBe(before.pid);
