@@ -104,7 +104,8 @@ describe('roll call', () => {
     const { client: terminal, inbox: commands } = await connectWithInbox(gw.mqttPort, 'U02-RC-1');
     await subscribe(terminal, 'gp/v1/dev/U02-RC-1/cmd/#');
     const tech = await connectAs(gw.mqttPort, 'tech1');
-    await publish(tech, 'gp/v1/ops/rollcall', { unit: 'U02', window_s: 3 });
+    // 6 s: long beside the one answer sent at once (it must count as present, not late)
+    await publish(tech, 'gp/v1/ops/rollcall', { unit: 'U02', window_s: 6 });
     const cmd = await commands.waitFor((m) => m.topic === 'gp/v1/dev/U02-RC-1/cmd/rollcall');
     const { call, deadline, unit } = cmd.json as { call: string; deadline: string; unit: string };
     expect(unit).toBe('U02');
@@ -118,7 +119,7 @@ describe('roll call', () => {
     });
     const absent = await (inboxes.U02 as Inbox).waitFor(
       (m) => isAlert(m) && alertOf(m).kind === 'rollcall_absent',
-      15_000,
+      20_000,
     );
     expect(alertOf(absent).details?.sort()).toEqual(['G002', 'G003']);
     expect(alertOf(absent).message).toMatch(/王师傅/);
