@@ -8,7 +8,7 @@
  * the cache. Before the worker, each request read and computed the week on
  * the main thread for over a second, eight of them back to back.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -67,10 +67,11 @@ function writeHeavyWeek(path: string, now: number): void {
 }
 
 let gw: RunningGateway;
+let dataDir = '';
 const consoles: { unit: string; client: MqttClient; inbox: Inbox }[] = [];
 
 beforeAll(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'gp-bulletin-load-'));
+  dataDir = mkdtempSync(join(tmpdir(), 'gp-bulletin-load-'));
   writeHeavyWeek(join(dataDir, 'journal.sqlite'), Date.now());
   gw = await startGateway({ dataDir });
   for (const unit of ['U02', 'U03']) {
@@ -83,6 +84,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await end(...consoles.map((c) => c.client));
   await gw?.stop();
+  // the heavy journal is ~90 MB
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 interface Answer {
