@@ -203,7 +203,7 @@ export class Pipeline implements IngestPort {
     const now = this.now();
     const started = performance.now();
     let taken = items.length;
-    const refused: Item[] = [];
+    const refused = new Set<Item>();
     const results: (IngestResult | null)[] = new Array(items.length).fill(null);
     const rejects: { item: Item; reason: string }[] = [];
     const appended: JournalEntry[] = [];
@@ -226,7 +226,7 @@ export class Pipeline implements IngestPort {
               return;
             }
             if (this.deps.room && !this.deps.room.bulkAllowed()) {
-              refused.push(item);
+              refused.add(item);
               return;
             }
           }
@@ -276,15 +276,15 @@ export class Pipeline implements IngestPort {
     for (const [key, at] of newKeys) this.dedupe.add(key, at);
     this.dedupe.expire(now);
     for (const [device, chars] of quota) this.deps.limits?.journaled(device, chars, now);
-    if (refused.length > 0) {
-      this.deps.metrics.rejects.inc({ reason: 'journal reserve' }, refused.length);
+    if (refused.size > 0) {
+      this.deps.metrics.rejects.inc({ reason: 'journal reserve' }, refused.size);
       const error = new RefusedError(
         `journal ${this.deps.room?.state ?? 'full'}: bulk inputs refused until there is room`,
       );
       for (const item of refused) item.reject(error);
     }
     items.forEach((item, i) => {
-      if (i >= taken || refused.includes(item)) return;
+      if (i >= taken || refused.has(item)) return;
       const r = results[i] ?? { status: 'duplicate' };
       if (r.status === 'duplicate') this.deps.metrics.duplicates.inc();
       item.resolve(r);
@@ -338,7 +338,8 @@ export class Pipeline implements IngestPort {
     } catch (err) {
       this.deps.logger.error({ err }, 'journal commit failed on a timer; retrying shortly');
       this.rebuildAfterFailure();
-      this.timer = setTimeout(() => this.tick(), 1000);
+      // timers write alert changes: on a full disk the ballast is freed for them, retried at once
+      this.timer = setTimeout(() => this.tick(), this.deps.room?.onFull(err) ? 0 : 1000);
       return;
     }
     this.afterCommit(appended, effects);
