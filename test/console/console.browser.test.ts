@@ -8,6 +8,7 @@
  * wired in; otherwise by this process (same extension code) with /api
  * proxied to the gateway, so the page still talks to the real broker and API.
  */
+import { readFileSync } from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +42,12 @@ async function press(device: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  gw = await startGateway();
+  // nothing here is about escalation: a long east ackTimeout keeps a slow page
+  // from seeing a panic escalate between its steps
+  const yaml = readFileSync(SMALL_SITE, 'utf8');
+  if (!yaml.includes('ackTimeout: 2s'))
+    throw new Error('the small site no longer has the east ackTimeout of 2s');
+  gw = await startGateway({ siteYaml: yaml.replace('ackTimeout: 2s', 'ackTimeout: 1h') });
   const served = await fetch(gw.url('/console/'))
     .then((r) => r.status)
     .catch(() => 0);
