@@ -2,13 +2,14 @@
  * The priority lane (ingest/lanes.ts, pipeline.ts): in one turn, panics and
  * operator inputs are committed and fanned out before the bulk, bulk goes in
  * bounded slices, and in the journal's reserve bulk is refused while alarms
- * are accepted. A real pipeline and engines over an in-memory journal.
+ * are accepted; quotas survive a restart. A real pipeline and engines over an in-memory journal.
  */
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createEngineSet } from '../../gateway/src/engines/index.js';
 import { EngineRunner, type OutboundEffect } from '../../gateway/src/engines/runner.js';
 import { Lanes, laneOf } from '../../gateway/src/ingest/lanes.js';
+import { DeviceLimits } from '../../gateway/src/ingest/limits.js';
 import { Pipeline, RefusedError } from '../../gateway/src/ingest/pipeline.js';
 import { JournalRoom } from '../../gateway/src/ingest/room.js';
 import { Journal } from '../../gateway/src/journal/journal.js';
@@ -146,5 +147,37 @@ describe('the pipeline turn', () => {
     const late = pipeline.accept(tap(++seq), origin('gp/v1/dev/G001-WAND/tap'));
     pipeline.flush();
     await expect(late).rejects.toBeInstanceOf(RefusedError);
+  });
+});
+
+describe('journal quotas at start', () => {
+  it('are rebuilt from the last day of the journal: a device over its quota stays over it', async () => {
+    const site = smallSite();
+    const journal = new Journal({ path: ':memory:' });
+    const make = (limits: DeviceLimits) =>
+      new Pipeline({
+        site,
+        journal,
+        runner: new EngineRunner(() => createEngineSet(site, T0), log),
+        logger: log,
+        metrics: createMetrics(),
+        apply: () => undefined,
+        publish: () => undefined,
+        now: () => T0,
+        limits,
+      });
+    const first = make(new DeviceLimits({ journalBytesPerDay: 10_000 }));
+    const sent = Array.from({ length: 40 }, (_, i) =>
+      first.accept(tap(i + 1), origin('gp/v1/dev/G001-WAND/tap')),
+    );
+    first.flush();
+    await Promise.all(sent);
+    const over = await first.accept(tap(41), origin('gp/v1/dev/G001-WAND/tap'));
+    expect(over).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/quota/) });
+    // a restart: fresh limits, rebuilt from the journal
+    const limits = new DeviceLimits({ journalBytesPerDay: 10_000 });
+    make(limits).warmUpQuotas();
+    expect(limits.check('G001-WAND', false, T0)).toMatchObject({ ok: false });
+    expect(limits.check('U02-READER-1', false, T0)).toEqual({ ok: true });
   });
 });
