@@ -5,8 +5,9 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../support/gateway.js';
-import { connectAs, end, publish, subscribe } from '../support/mqtt.js';
-import { Collector, gatewayNode, guardpostNodes, helper, sleep } from './red-helper.js';
+import { connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
+import { until } from '../support/wait.js';
+import { Collector, gatewayNode, guardpostNodes, helper } from './red-helper.js';
 
 let gw: RunningGateway;
 const clients: MqttClient[] = [];
@@ -47,6 +48,26 @@ describe.sequential('guardpost nodes against a real gateway', () => {
       });
     });
 
+  /**
+   * Resolves once the broker has handled every SUBSCRIBE the config node sent
+   * so far: the node subscribes to one more (probe) filter, and aedes, which
+   * handles one connection's packets in order, announces each completed
+   * SUBSCRIBE on $SYS. No guess at how long a SUBACK takes.
+   */
+  const subscriptionsSettled = async (): Promise<void> => {
+    const watcher = await connectAs(gw.mqttPort, 'police-east');
+    clients.push(watcher);
+    const inbox = new Inbox(watcher);
+    await subscribe(watcher, '$SYS/+/new/subscribes');
+    const probe = `gp/v1/probe/${Math.random().toString(16).slice(2, 10)}`;
+    const config = helper.getNode('gw') as unknown as {
+      subscribe(filter: string, handler: () => void): () => void;
+    };
+    const off = config.subscribe(probe, () => undefined);
+    await inbox.waitFor((m) => m.payload.toString().includes(probe), 10_000, 'the probe SUBSCRIBE on $SYS');
+    off();
+  };
+
   it('guardpost event outputs the events of the filtered kind and zone', async () => {
     await helper.load(
       guardpostNodes,
@@ -68,7 +89,7 @@ describe.sequential('guardpost nodes against a real gateway', () => {
     const out = new Collector(helper.getNode('out'));
     const ready = connected('ev');
     await ready;
-    await sleep(300); // SUBACK
+    await subscriptionsSettled();
     const west = await device('U11-PANIC-1');
     const east = await device('U02-PANIC-1');
     await publish(west, 'gp/v1/dev/U11-PANIC-1/panic', { state: 'pressed', seq: 1 });
@@ -80,7 +101,8 @@ describe.sequential('guardpost nodes against a real gateway', () => {
     expect(msg.zone).toBe('east');
     expect(msg.unit).toBe('U02');
     expect(msg.payload).toMatchObject({ device: 'U02-PANIC-1', state: 'pressed' });
-    await sleep(500);
+    // the gateway republishes in the order it journals (each publish above was
+    // acknowledged before the next): had they passed, they would be here already
     // neither the west panic nor the heartbeat came through
     expect(out.msgs).toHaveLength(1);
   });
@@ -132,7 +154,7 @@ describe.sequential('guardpost nodes against a real gateway', () => {
     const escalated = new Collector(helper.getNode('e'));
     const custom = new Collector(helper.getNode('c'));
     await connected('alert-raised');
-    await sleep(300);
+    await subscriptionsSettled();
     const button = await device('U03-PANIC-1');
     await publish(button, 'gp/v1/dev/U03-PANIC-1/panic', { state: 'pressed', seq: 10 });
     const r = await raised.waitFor(() => true, 10_000, 'raised panic');
@@ -180,7 +202,7 @@ describe.sequential('guardpost nodes against a real gateway', () => {
     );
     const out = new Collector(helper.getNode('out'));
     await connected('rc');
-    await sleep(300);
+    await subscriptionsSettled();
     // the unit's roll-call terminal shows the call and G001 taps his card
     const terminal = await device('U02-RC-1');
     await subscribe(terminal, 'gp/v1/dev/U02-RC-1/cmd/#');
@@ -193,7 +215,8 @@ describe.sequential('guardpost nodes against a real gateway', () => {
       });
     });
     const before = Date.now();
-    helper.getNode('rc').receive({ payload: { window_s: 2 }, marker: 'kept' });
+    // 5 s: long beside the terminal's immediate answer (it must count as present)
+    helper.getNode('rc').receive({ payload: { window_s: 5 }, marker: 'kept' });
     const msg = await out.waitFor(() => true, 20_000, 'roll-call result');
     const result = msg.payload as {
       call: string;
@@ -250,10 +273,9 @@ describe.sequential('guardpost nodes against a real gateway', () => {
         { id: 'ev', type: 'guardpost-event', gateway: 'gw', kind: '', zone: '', unit: '', wires: [] },
       ]);
       const n = helper.getNode('ev') as unknown as { status: { lastCall?: { args: unknown[] } } };
-      await sleep(100);
-      expect((n.status.lastCall?.args[0] as { text?: string } | undefined)?.text).toBe(
-        'guardpost.status.no-credentials',
-      );
+      const text = () => (n.status.lastCall?.args[0] as { text?: string } | undefined)?.text;
+      await until('a status', () => text(), 10_000, 20);
+      expect(text()).toBe('guardpost.status.no-credentials');
     } finally {
       if (saved !== undefined) process.env.GUARDPOST_NR_PASSWORD = saved;
     }
