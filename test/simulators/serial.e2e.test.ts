@@ -77,12 +77,13 @@ describe('simulators on a pty into the gateway', () => {
       { cards: ['04A1B2C3D4E502'], delayMs: 100 },
     );
     const call = terminal.nextCall(15_000);
-    await publish(operator, topics.opsRollcall, { unit: 'U03', window_s: 3 });
+    // 6 s: long beside the terminal's answer 100 ms after RCSTART (it must count as present)
+    await publish(operator, topics.opsRollcall, { unit: 'U03', window_s: 6 });
     const record = await call;
     const id = record.command.call;
     const result = await inbox.waitFor(
       (m) => m.topic === topics.rollcallResult(id),
-      15_000,
+      20_000,
       'roll-call result',
     );
     const units = (
