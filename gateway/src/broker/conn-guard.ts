@@ -1,12 +1,15 @@
 /**
  * Connection limits, so no participant can stall or exhaust the broker for
  * the others (applied by mqtt5.ts to every stream before aedes sees it):
- * - outbound: aedes waits for 'drain' whenever a write reports backpressure,
- *   and while it waits on one slow client its delivery slots are held for
- *   everyone. So writes to a client always report "written"; the client's
- *   unsent bytes are counted instead, and past the limit the client is
- *   disconnected (its persistent session keeps its QoS 1 messages). This
- *   wraps the stream's own write: no extra stream hop per message.
+ * - outbound: aedes completes a live delivery only once the client's socket
+ *   has drained, and while it waits on one slow client its delivery slots
+ *   (mqemitter's concurrency) are held for everyone. So a live delivery is
+ *   reported done as soon as it is handed to the client (decoupleDeliveries);
+ *   the client's unsent bytes are counted after each write instead, and past
+ *   the limit the client is disconnected, never waited on (its persistent
+ *   session keeps its QoS 1 messages). Backpressure still paces what only
+ *   that client waits for: the replay of its queued messages on reconnect.
+ *   This wraps the stream's own write: no extra stream hop per message.
  * - inbound: every packet's declared size is checked from its fixed header
  *   (packet-size.ts); a packet over the limit closes the connection before
  *   its body is buffered.
@@ -50,11 +53,11 @@ export function pendingOf(stream: Duplex, info?: ConnInfo): number {
 }
 
 /**
- * Makes `stream.write` always report success; after each write, if
- * `pending()` exceeds `limit`, `overflow` is called once (it must close the
- * connection).
+ * After each `stream.write`, if `pending()` exceeds `limit`, `overflow` is
+ * called once (it must close the connection). Writes report what they
+ * always did.
  */
-export function neverBackpressure(
+export function watchOutbound(
   stream: Duplex,
   limit: number,
   pending: () => number,
@@ -63,17 +66,47 @@ export function neverBackpressure(
   const write = stream.write;
   let tripped = false;
   const guarded = (...args: unknown[]): boolean => {
-    Reflect.apply(write, stream, args);
+    const ok = Reflect.apply(write, stream, args) as boolean;
     if (!tripped) {
       const n = pending();
       if (n > limit) {
         tripped = true;
         overflow(n);
+        return true; // closed: nothing to wait for
       }
     }
-    return true;
+    return ok;
   };
   stream.write = guarded as Duplex['write'];
+}
+
+type Deliver = (packet: unknown, cb: () => void) => void;
+const noop = (): void => undefined;
+
+/**
+ * aedes' per-client delivery functions (instance properties, taken by each
+ * SUBSCRIBE), wrapped so the broker's callback runs at once: the write still
+ * happens, in order, but mqemitter never waits for this client's socket.
+ * Call right after aedes.handle(), before the client subscribes.
+ */
+export function decoupleDeliveries<T>(client: T): T {
+  const c = client as { deliverQoS?: Deliver; deliver0?: Deliver };
+  const qos = c.deliverQoS;
+  const qos0 = c.deliver0;
+  if (typeof qos !== 'function' || typeof qos0 !== 'function') {
+    throw new Error(
+      'aedes client has no deliverQoS/deliver0: conn-guard needs updating for this aedes version',
+    );
+  }
+  c.deliverQoS = (packet, cb) => {
+    qos(packet, noop);
+    cb();
+  };
+  c.deliver0 = (packet, cb) => {
+    qos0(packet, noop);
+    cb();
+  };
+  return client;
 }
 
 /** The size verdict of a watcher as a limit event, or null when the bytes are fine. */
@@ -94,7 +127,7 @@ export function guardPassThrough(
   info: ConnInfo,
   onLimit?: OnLimit,
 ): void {
-  neverBackpressure(
+  watchOutbound(
     stream,
     limits.outboundBufferBytes,
     () => pendingOf(stream, info),

@@ -5,10 +5,9 @@
  * - v3/v4: the bytes read are put back (unshift) and the ORIGINAL stream is
  *   handed to aedes: 3.1.1 clients are handled exactly as before.
  * - v5: aedes gets one end of an in-memory duplex and sees a 3.1.1 client;
- *   every packet is translated both ways (mqtt5-translate.ts); closing
- *   either side closes the other. Client → broker has backpressure; broker →
- *   client never does (see conn-guard.ts): the client's unsent bytes are
- *   bounded instead.
+ *   every packet is translated both ways (mqtt5-translate.ts), with
+ *   backpressure both ways (aedes' live deliveries never wait for it, see
+ *   conn-guard.ts), and closing either side closes the other.
  * Every packet's size is checked from its fixed header, before CONNECT too
  * (conn-guard.ts). Never throws: a malformed packet closes the connection.
  */
@@ -21,9 +20,9 @@ import {
   DEFAULT_LIMITS,
   feedWatcher,
   guardPassThrough,
-  neverBackpressure,
   type OnLimit,
   pendingOf,
+  watchOutbound,
 } from './conn-guard.js';
 import type { Handle } from './listeners.js';
 import { connectToV4, disconnectFor, fromClient, newSession, Reason, toClient } from './mqtt5-translate.js';
@@ -135,6 +134,13 @@ function bridgeV5(
   const down = mqttPacket.parser({ protocolVersion: 4 });
   let connected = false; // a successful CONNACK went out
   let closed = false;
+  let pendingWrite: (() => void) | null = null;
+  /** Lets a write held for the socket's drain complete (the connection is gone). */
+  const release = (): void => {
+    const w = pendingWrite;
+    pendingWrite = null;
+    w?.();
+  };
 
   const send = (packet: Packet): boolean => {
     try {
@@ -155,6 +161,7 @@ function bridgeV5(
       setTimeout(() => socket.destroy(), 2_000).unref();
     }
     if (!inner.destroyed) inner.destroy();
+    release();
   };
   const fail = (err: Error, reasonCode: number = Reason.unspecified): void => {
     opts.onError?.(err);
@@ -172,11 +179,10 @@ function bridgeV5(
       setTimeout(bye, 500).unref();
     } else bye();
     if (!inner.destroyed) inner.destroy();
+    release();
   };
 
-  // the broker's end: what aedes writes is 3.1.1, translated to v5 for the
-  // client at once (no backpressure towards aedes: the bytes the client has not
-  // taken are bounded below instead)
+  // the broker's end: what aedes writes is 3.1.1, translated to v5 for the client
   const inner = new Duplex({
     read() {
       if (!closed) socket.resume();
@@ -184,7 +190,14 @@ function bridgeV5(
     write(chunk: Buffer, _enc, cb) {
       if (closed) return cb();
       down.parse(chunk);
-      cb();
+      if (socket.writableNeedDrain && !closed) {
+        pendingWrite = cb;
+        socket.once('drain', () => {
+          const w = pendingWrite;
+          pendingWrite = null;
+          w?.();
+        });
+      } else cb();
     },
     final(cb) {
       finish();
@@ -196,7 +209,8 @@ function bridgeV5(
     },
   });
 
-  neverBackpressure(
+  // what the client has not taken: below us, and held here while the socket drains
+  watchOutbound(
     inner,
     limits.outboundBufferBytes,
     () => pendingOf(socket, info) + inner.writableLength,
@@ -206,6 +220,7 @@ function bridgeV5(
       closed = true;
       socket.destroy();
       if (!inner.destroyed) inner.destroy();
+      release();
     },
   );
 
@@ -262,6 +277,7 @@ function bridgeV5(
     if (closed) return;
     closed = true;
     inner.destroy(); // aedes closes the client: the will is published unless it sent DISCONNECT
+    release();
   });
 
   // CONNECT itself

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { LoginGuard, throttleOptionsFrom } from '../auth/guard.js';
 import { createBroker, publishAsGateway } from '../broker/broker.js';
 import { attachAlertCatchUp } from '../broker/catch-up.js';
-import { type ConnLimits, DEFAULT_LIMITS, limitReporter } from '../broker/conn-guard.js';
+import { type ConnLimits, DEFAULT_LIMITS, decoupleDeliveries, limitReporter } from '../broker/conn-guard.js';
 import { attachMqttWebSocket, listen, mqttTcpServer, mqttTlsServer } from '../broker/listeners.js';
 import { withMqtt5 } from '../broker/mqtt5.js';
 import { parseDuration } from '../config/schema.js';
@@ -180,7 +180,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   // MQTT 5 clients are bridged to aedes (3.1.1 only); 3.1/3.1.1 clients pass through untouched
   const mqtt5Log = logger.child({ component: 'mqtt5' });
   const connLimits: ConnLimits = { ...DEFAULT_LIMITS, ...opts.connLimits };
-  const handle = withMqtt5((stream: Duplex): unknown => aedes.handle(stream), {
+  // a live delivery never waits for one client's socket (conn-guard.ts)
+  const handle = withMqtt5((stream: Duplex): unknown => decoupleDeliveries(aedes.handle(stream)), {
     onError: (err) => mqtt5Log.debug({ err: err.message }, 'MQTT 5 connection closed'),
     limits: connLimits,
     onLimit: limitReporter({
