@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from '../support/gateway.js';
+import { type RunningGateway, SMALL_SITE, startGateway } from '../support/gateway.js';
 import { closed, connectWithInbox, end, type Inbox, publish, subscribe } from '../support/mqtt.js';
 import { connectRaw, openRaw, type RawClient, type Via } from '../support/raw-mqtt.js';
 
@@ -188,5 +188,22 @@ describe.each<4 | 5>([4, 5])('MQTT v%s: the limit itself', (protocolVersion) => 
     expect(await closed(admin, 10_000)).toBe(true);
     expect(await limitCloses('max_packet')).toBe(before + 1);
     await end(admin, listener.client);
+  });
+});
+
+describe('gateway.limits.maxPacketKB', () => {
+  it('sets the limit, announced to MQTT 5 clients', async () => {
+    const yaml = `${readFileSync(SMALL_SITE, 'utf8')}\ngateway: { limits: { maxPacketKB: 8, outboundBufferKB: 256 } }\n`;
+    const small = await startGateway({ siteYaml: yaml });
+    try {
+      const p = { mqtt: small.mqttPort, ws: small.wsPort };
+      const c = await connectRaw(p, 'U02-READER-1', { protocolVersion: 5 });
+      const connack = c.packets.find((x) => x.cmd === 'connack');
+      expect(connack?.properties?.maximumPacketSize).toBe(8 * 1024);
+      await c.write(header(0x30, 8 * 1024)); // 8 KiB of body plus its header: over
+      expect(await closedWithin(c, 5_000)).toBe(true);
+    } finally {
+      await small.stop();
+    }
   });
 });
