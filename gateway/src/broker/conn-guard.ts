@@ -85,7 +85,7 @@ const noop = (): void => undefined;
 
 /**
  * aedes' per-client delivery functions (instance properties, taken by each
- * SUBSCRIBE), wrapped so the broker's callback runs at once: the write still
+ * SUBSCRIBE), wrapped so the broker's callback does not wait for the write: it still
  * happens, in order, but mqemitter never waits for this client's socket.
  * Call right after aedes.handle(), before the client subscribes.
  */
@@ -98,13 +98,14 @@ export function decoupleDeliveries<T>(client: T): T {
       'aedes client has no deliverQoS/deliver0: conn-guard needs updating for this aedes version',
     );
   }
+  // on the next turn, as aedes itself does, so a burst of deliveries never recurses
   c.deliverQoS = (packet, cb) => {
     qos(packet, noop);
-    cb();
+    setImmediate(cb);
   };
   c.deliver0 = (packet, cb) => {
     qos0(packet, noop);
-    cb();
+    setImmediate(cb);
   };
   return client;
 }
