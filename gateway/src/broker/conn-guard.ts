@@ -1,6 +1,7 @@
 /**
  * Connection limits, so no participant can stall or exhaust the broker for
- * the others (applied by mqtt5.ts to every stream before aedes sees it):
+ * the others (applied by mqtt5.ts to every stream before aedes sees it, and
+ * by runtime/gateway.ts to every aedes client):
  * - outbound: aedes completes a live delivery only once the client's socket
  *   has drained, and while it waits on one slow client its delivery slots
  *   (mqemitter's concurrency) are held for everyone. So a live delivery is
