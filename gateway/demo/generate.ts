@@ -142,7 +142,9 @@ export function generateDemoSite(hashValue: string): string {
   );
   line();
   line('gateway:');
-  line('  mqtt: { port: 1883, host: 127.0.0.1 }   # loopback only: the demo passwords are public (GUARDPOST_HOST=0.0.0.0 exposes it)');
+  line(
+    '  mqtt: { port: 1883, host: 127.0.0.1 }   # loopback only: the demo passwords are public (GUARDPOST_HOST=0.0.0.0 exposes it)',
+  );
   line('  ws: { port: 8083 }');
   line('  http: { port: 8080 }');
   line('  nodered: { port: 1880 }');

@@ -71,7 +71,9 @@ describe('Node-RED editor login back-off', () => {
     for (let i = 0; i < 5; i++) tries.push(await timed(() => s.adminAuth.authenticate('tech1', 'wrong')));
     expect(tries.map((t) => t.value)).toEqual([null, null, null, null, null]);
     const promised = [0, 0, 100, 200, 400];
-    tries.forEach((t, i) => expect(t.ms).toBeGreaterThanOrEqual((promised[i] ?? 0) - 2));
+    tries.forEach((t, i) => {
+      expect(t.ms).toBeGreaterThanOrEqual((promised[i] ?? 0) - 2);
+    });
     const right = await timed(() => s.adminAuth.authenticate('tech1', 'secret'));
     expect(right.value).toEqual({ username: 'tech1', permissions: '*' });
     expect(right.ms).toBeGreaterThanOrEqual(398);
