@@ -66,8 +66,8 @@ export function watchOutbound(
 ): void {
   const write = stream.write;
   let tripped = false;
-  const guarded = (...args: unknown[]): boolean => {
-    const ok = Reflect.apply(write, stream, args) as boolean;
+  const guarded = (chunk: unknown, encoding?: unknown, cb?: unknown): boolean => {
+    const ok = write.call(stream, chunk, encoding as BufferEncoding, cb as () => void);
     if (!tripped) {
       const n = pending();
       if (n > limit) {
@@ -99,14 +99,14 @@ export function decoupleDeliveries<T>(client: T): T {
       'aedes client has no deliverQoS/deliver0: conn-guard needs updating for this aedes version',
     );
   }
-  // on the next turn, as aedes itself does, so a burst of deliveries never recurses
+  // after the current stack, so a burst of deliveries never recurses
   c.deliverQoS = (packet, cb) => {
     qos(packet, noop);
-    setImmediate(cb);
+    queueMicrotask(cb);
   };
   c.deliver0 = (packet, cb) => {
     qos0(packet, noop);
-    setImmediate(cb);
+    queueMicrotask(cb);
   };
   return client;
 }
