@@ -3,10 +3,8 @@
  * on real encoded packets: headers split across chunks, several packets per
  * chunk, 1- to 4-byte remaining lengths, the limit's edge, malformed lengths.
  */
-import { PassThrough } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { watchOutbound } from '../../gateway/src/broker/conn-guard.js';
 import { PacketSizeWatcher } from '../../gateway/src/broker/packet-size.js';
 
 const publish = (payloadBytes: number): Buffer =>
@@ -80,22 +78,5 @@ describe('PacketSizeWatcher', () => {
     const w = new PacketSizeWatcher(2 ** 30);
     expect(w.feed(Buffer.from([0x30, 0xff, 0xff, 0xff]))).toEqual({ ok: true });
     expect(w.feed(Buffer.from([0xff]))).toEqual({ ok: false, reason: 'malformed' });
-  });
-});
-
-describe('watchOutbound', () => {
-  it('trips once past the limit', () => {
-    const s = new PassThrough({ highWaterMark: 16 }); // never read: everything stays pending
-    const trips: number[] = [];
-    watchOutbound(
-      s,
-      1000,
-      () => s.writableLength,
-      (n) => trips.push(n),
-    );
-    for (let i = 0; i < 5; i++) s.write(Buffer.alloc(300));
-    expect(trips.length).toBe(1);
-    expect(trips[0]).toBeGreaterThan(1000);
-    s.destroy();
   });
 });
