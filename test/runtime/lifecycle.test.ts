@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, SMALL_SITE, startGateway } from '../support/gateway.js';
+import { connectAs, publish, subscribe } from '../support/mqtt.js';
 
 const CLI = join(ROOT, 'gateway', 'src', 'cli', 'main.ts');
 
@@ -47,6 +48,29 @@ describe('lifecycle', () => {
     await gw.stop();
     expect(gw.exitCode()).toBe(0);
     expect(gw.logs()).toMatch(/guardpost gateway stopped/);
+  });
+
+  it('a clean stop with devices and consoles connected logs no error', async () => {
+    const gw = await startGateway();
+    const device = await connectAs(gw.mqttPort, 'U01-PANIC-1', 'secret', {
+      will: { topic: 'gp/v1/dev/U01-PANIC-1/status', payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
+    await publish(device, 'gp/v1/dev/U01-PANIC-1/status', 'online', 1, true);
+    const consoleClient = await connectAs(gw.mqttPort, 'U02-duty');
+    await subscribe(consoleClient, 'gp/v1/unit/U02/#');
+    await publish(device, 'gp/v1/dev/U01-PANIC-1/panic', { state: 'pressed', seq: 1 });
+    await gw.stop();
+    expect(gw.exitCode()).toBe(0);
+    const levels = gw
+      .logs()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg?: string });
+    expect(levels.length).toBeGreaterThan(0);
+    // pino: 50 error, 60 fatal
+    expect(levels.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([]);
+    device.end(true);
+    consoleClient.end(true);
   });
 
   it('a port that is taken is a clear error and exit 3', async () => {

@@ -106,11 +106,15 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   let broker: Aedes | null = null;
   const commandRoutes: CommandRoute[] = [];
+  // Set when stop() closes the broker: what is still published then (clients' wills, a last
+  // commit) is already journaled, and consoles catch up on reconnect, so it is no error.
+  let brokerClosing = false;
   const publish = (topic: string, payload: unknown, qos: 0 | 1, retain = false): Promise<void> => {
-    if (!broker) return Promise.resolve();
+    if (!broker || brokerClosing) return Promise.resolve();
     const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
     return publishAsGateway(broker, topic, body, qos, retain).catch((err: unknown) => {
-      logger.error({ err, topic }, 'publish failed');
+      if (brokerClosing) logger.debug({ topic }, 'publish dropped: the broker is stopping');
+      else logger.error({ err, topic }, 'publish failed');
     });
   };
   const apply = (effects: readonly OutboundEffect[]): void => {
@@ -325,6 +329,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       }
       pipeline.stop();
       runner.saveSnapshots(journal);
+      brokerClosing = true;
       await new Promise<void>((r) => broker?.close(() => r()));
       await withTimeout(closing, 2_000, 'listeners close').catch(() => undefined);
       journal.close();
