@@ -6,6 +6,7 @@
  * SUBSCRIBE) so no client library reads on our behalf.
  */
 import { connect, type Socket } from 'node:net';
+import { fixedHeader } from '../../test/support/raw-mqtt.js';
 
 const utf8 = (s: string): Buffer => {
   const b = Buffer.from(s, 'utf8');
@@ -14,20 +15,8 @@ const utf8 = (s: string): Buffer => {
   return Buffer.concat([len, b]);
 };
 
-function remainingLength(n: number): Buffer {
-  const out: number[] = [];
-  let x = n;
-  do {
-    let byte = x % 128;
-    x = Math.floor(x / 128);
-    if (x > 0) byte |= 0x80;
-    out.push(byte);
-  } while (x > 0);
-  return Buffer.from(out);
-}
-
 const packet = (header: number, body: Buffer): Buffer =>
-  Buffer.concat([Buffer.from([header]), remainingLength(body.length), body]);
+  Buffer.concat([fixedHeader(header, body.length), body]);
 
 function connectPacket(clientId: string, username: string | null, password: string | null): Buffer {
   // protocol name, level 4, flags (clean session, username, password), keepalive 0 (never pinged)

@@ -11,7 +11,7 @@ import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, SMALL_SITE, startGateway } from '../support/gateway.js';
 import { closed, connectWithInbox, end, type Inbox, publish, subscribe } from '../support/mqtt.js';
-import { connectRaw, openRaw, type RawClient, type Via } from '../support/raw-mqtt.js';
+import { connectRaw, fixedHeader, openRaw, type RawClient, type Via } from '../support/raw-mqtt.js';
 
 const LIMIT = 64 * 1024;
 const DECLARED = 100 * 1024 * 1024;
@@ -50,18 +50,7 @@ async function limitCloses(limit: string): Promise<number> {
   return sum;
 }
 
-/** A fixed header for a packet of type byte `type` declaring `remaining` bytes. */
-function header(type: number, remaining: number): Buffer {
-  const out = [type];
-  let n = remaining;
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return Buffer.from(out);
-}
+const header = fixedHeader;
 
 /**
  * Writes the start of a packet then its body in 64 KiB pieces until the

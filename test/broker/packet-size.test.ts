@@ -6,6 +6,7 @@
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { PacketSizeWatcher } from '../../gateway/src/broker/packet-size.js';
+import { fixedHeader } from '../support/raw-mqtt.js';
 
 const publish = (payloadBytes: number): Buffer =>
   mqttPacket.generate({
@@ -17,18 +18,7 @@ const publish = (payloadBytes: number): Buffer =>
     dup: false,
   });
 const ping = mqttPacket.generate({ cmd: 'pingreq' });
-/** A fixed header declaring `remaining` bytes, without the body. */
-const header = (type: number, remaining: number): Buffer => {
-  const out = [type];
-  let n = remaining;
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return Buffer.from(out);
-};
+const header = fixedHeader;
 
 describe('PacketSizeWatcher', () => {
   it('passes a stream of packets under the limit, whatever the chunking', () => {

@@ -134,3 +134,16 @@ export async function connectRaw(
   if (code) throw new Error(`${username}: CONNACK ${code}`);
   return c;
 }
+
+/** An MQTT fixed header: packet type byte `type`, then `remaining` as a variable-length integer (no body). */
+export function fixedHeader(type: number, remaining: number): Buffer {
+  const out = [type];
+  let n = remaining;
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return Buffer.from(out);
+}
