@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bulletin } from '../../gateway/src/bulletin/types.js';
 import { bulletinWindow, weekOf } from '../../gateway/src/bulletin/week.js';
 import { Journal } from '../../gateway/src/journal/journal.js';
+import { tap } from '../export/helpers.js';
 import { basicAuth, type RunningGateway, startGateway } from '../support/gateway.js';
 import { connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
 import { until } from '../support/wait.js';
@@ -37,30 +38,7 @@ function writeHeavyWeek(path: string, now: number): void {
   journal.transaction(() => {
     for (let i = 0; i < TAPS; i++) {
       const at = w.from + Math.floor(((to - w.from) * i) / TAPS);
-      journal.append(
-        {
-          type: 'event',
-          event: {
-            kind: 'tap',
-            device: 'U02-READER-1',
-            zone: 'east',
-            unit: 'U02',
-            seq: i + 1,
-            at,
-            receivedAt: at,
-            skewed: false,
-            transport: 'mqtt',
-            uid: '04D1E2F3',
-            uidKind: 'tag',
-            checkpoint: 'CP-E-01',
-            guard: null,
-            route: null,
-            tour: null,
-          },
-        },
-        at,
-        at,
-      );
+      journal.append(tap(at, i + 1, { device: 'U02-READER-1' }), at, at);
     }
   });
   journal.db.close();
