@@ -11,7 +11,7 @@ import { Registry } from 'prom-client';
 import type { Site } from '../../gateway/src/config/site.js';
 import { Router } from '../../gateway/src/http/router.js';
 import { Journal } from '../../gateway/src/journal/journal.js';
-import type { Extension, GatewayContext } from '../../gateway/src/runtime/context.js';
+import type { Extension, GatewayContext } from '../../gateway/src/ports.js';
 
 export interface Harness {
   port: number;

@@ -11,7 +11,7 @@ import { Registry } from 'prom-client';
 import type { Site } from '../../gateway/src/config/site.js';
 import { Journal } from '../../gateway/src/journal/journal.js';
 import type { JournalBody, JournalEntry } from '../../gateway/src/journal/types.js';
-import type { GatewayContext } from '../../gateway/src/runtime/context.js';
+import type { GatewayContext } from '../../gateway/src/ports.js';
 
 export interface TestContext {
   ctx: GatewayContext;

@@ -17,7 +17,7 @@ import type {
   IngestPort,
   IngestResult,
   MessageOrigin,
-} from '../../gateway/src/runtime/context.js';
+} from '../../gateway/src/ports.js';
 import { until } from '../support/wait.js';
 
 const SMALL_SITE = join(import.meta.dirname, '..', 'fixtures', 'small-site.yaml');

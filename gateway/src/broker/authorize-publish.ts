@@ -4,7 +4,7 @@ import { decodeMqttPayload } from '../../../devices/codecs/mqtt-json.js';
 import type { Account, Site } from '../config/site.js';
 import { decodeOp } from '../ingest/ops.js';
 import type { GatewayMetrics } from '../metrics.js';
-import type { IngestPort } from '../runtime/context.js';
+import type { IngestPort } from '../ports.js';
 import { parseTopic } from '../topics.js';
 import { canPublish } from './acl.js';
 

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { LoginGuard } from '../auth/guard.js';
 import type { Account, Site } from '../config/site.js';
 import type { GatewayMetrics } from '../metrics.js';
-import type { IngestPort } from '../runtime/context.js';
+import type { IngestPort } from '../ports.js';
 import { makeAuthenticate } from './authenticate.js';
 import { makeAuthorizeForward } from './authorize-forward.js';
 import { makeAuthorizePublish } from './authorize-publish.js';

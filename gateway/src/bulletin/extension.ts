@@ -13,7 +13,7 @@ import type { ServerResponse } from 'node:http';
 import { LoginGuard } from '../auth/guard.js';
 import { parseDuration } from '../config/schema.js';
 import { basicAccount, sendUnauthorised } from '../console/auth.js';
-import type { Extension, GatewayContext } from '../runtime/context.js';
+import type { Extension, GatewayContext } from '../ports.js';
 import { HeavyJobs } from './jobs.js';
 import {
   BulletinInputError,

@@ -3,7 +3,7 @@
  * to rebuild after a failed commit), and the read-only queries over them.
  */
 import type { Site } from '../config/site.js';
-import type { GatewayQueries } from '../runtime/context.js';
+import type { GatewayQueries } from '../ports.js';
 import { AlertEngine } from './alerts/index.js';
 import { PatrolEngine } from './patrol/index.js';
 import { RollcallEngine } from './rollcall/index.js';

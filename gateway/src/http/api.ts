@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LoginGuard } from '../auth/guard.js';
 import type { Account } from '../config/site.js';
 import { basicAccount } from '../console/auth.js';
-import type { GatewayQueries, HttpRoutes } from '../runtime/context.js';
+import type { GatewayQueries, HttpRoutes } from '../ports.js';
 import { sendJson } from './router.js';
 
 function unauthorised(res: ServerResponse): void {

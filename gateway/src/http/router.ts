@@ -1,6 +1,6 @@
 /** A small router for the gateway's HTTP port: exact paths, `:name` segments, `/*` prefixes. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpRoutes, RouteHandler } from '../runtime/context.js';
+import type { HttpRoutes, RouteHandler } from '../ports.js';
 
 interface Route {
   method: string;

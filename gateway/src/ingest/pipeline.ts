@@ -23,7 +23,7 @@ import type { JournalBody, JournalEntry, OpInput } from '../journal/types.js';
 import { type GatewayMetrics, reasonLabel } from '../metrics.js';
 import type { DeviceMessage, Reject, Transport } from '../model/event.js';
 import { eventToWire } from '../model/wire.js';
-import type { IngestPort, IngestResult, MessageOrigin } from '../runtime/context.js';
+import type { IngestPort, IngestResult, MessageOrigin } from '../ports.js';
 import { topics } from '../topics.js';
 import { SeqDedupe } from './dedupe.js';
 import { DEFAULT_TURN, type Lane, Lanes, laneOf, type TurnLimits } from './lanes.js';

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { throttleOptionsFrom } from '../auth/guard.js';
 import { DEFAULT_THROTTLE } from '../broker/throttle.js';
 import type { Site } from '../config/site.js';
-import type { Extension, GatewayContext } from '../runtime/context.js';
+import type { Extension, GatewayContext } from '../ports.js';
 import { findFlowsPackage, findRedJs, installShippedFlows } from './flows.js';
 import { type NodeRedAccount, renderLauncher, renderSettings } from './settings.js';
 import { type BackoffPolicy, ProcessSupervisor, type SupervisorState } from './supervisor.js';

@@ -8,7 +8,7 @@ import { createInfluxExtension } from '../export/influx/index.js';
 import { createNodeRedExtension } from '../nodered/index.js';
 import { noderedOptions } from '../nodered/options.js';
 import { createSerialExtension } from '../serial/index.js';
-import type { Extension } from './context.js';
+import type { Extension } from '../ports.js';
 
 export interface ExtensionInputs {
   site: Site;

@@ -38,7 +38,7 @@ import { createMetrics } from '../metrics.js';
 import { topics } from '../topics.js';
 import { EngineClock, systemSources } from './clock.js';
 import { ClockGuard } from './clock-guard.js';
-import type { CommandRoute, Extension, GatewayContext } from './context.js';
+import type { CommandRoute, Extension, GatewayContext } from '../ports.js';
 
 export interface ListenOptions {
   host: string;

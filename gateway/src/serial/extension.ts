@@ -5,7 +5,7 @@
  */
 import { lineDrivers } from '../../../devices/codecs/index.js';
 import type { DeviceCommand } from '../model/event.js';
-import type { Extension, GatewayContext } from '../runtime/context.js';
+import type { Extension, GatewayContext } from '../ports.js';
 import { serialMetrics } from './metrics.js';
 import { type PortHealth, SerialLine } from './port.js';
 import { SeqAllocator } from './seq.js';

@@ -8,7 +8,7 @@ import { SerialPort } from 'serialport';
 import type { LineContext, LineDriver } from '../../../devices/codecs/line.js';
 import type { SerialPortConfig } from '../config/schema.js';
 import type { DeviceCommand } from '../model/event.js';
-import type { IngestPort } from '../runtime/context.js';
+import type { IngestPort } from '../ports.js';
 import { BoundedLineSplitter } from './line-splitter.js';
 import type { SerialMetrics } from './metrics.js';
 

@@ -15,7 +15,7 @@
 import type { InfluxDB } from 'influx';
 import type { Logger } from 'pino';
 import type { Journal } from '../../journal/journal.js';
-import type { Extension, GatewayContext } from '../../runtime/context.js';
+import type { Extension, GatewayContext } from '../../ports.js';
 import { BatchPreparer } from './batches.js';
 import { classifyWriteError, isTransport, type WriteErrorKind } from './errors.js';
 import { createExportMetrics, type ExportMetrics } from './metrics.js';
