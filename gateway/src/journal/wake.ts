@@ -1,7 +1,7 @@
 /**
- * The exporter loop's waiting: for a journal commit notification (then a
- * short linger to gather more entries), for the poll interval, or for a
- * backoff that only stop() interrupts.
+ * A journal follower's waiting (follower.ts): for a journal commit
+ * notification (then a short linger to gather more entries), for the poll
+ * interval, or for a backoff that only stop() interrupts.
  */
 export class Waker {
   private committed = false;
