@@ -42,8 +42,8 @@ const FIELD_NAMES: Record<string, string> = {
   RCSTART: 'call,deadline',
 };
 
-/** Frame checks and split: `[device, TYPE, ...fields]`, or a reason. */
-function unframe(raw: string): Decoded<{ device: string; type: string; fields: string[] }> {
+/** Frame checks and split: `[device, TYPE, ...fields]`, or a reason (also used by the dock driver). */
+export function unframe(raw: string): Decoded<{ device: string; type: string; fields: string[] }> {
   const line = stripTerminator(raw);
   const textProblem = checkLineText(line, MAX_LINE_BYTES);
   if (textProblem) return fail(textProblem);
@@ -147,6 +147,8 @@ function encode(msg: DeviceMessage): string | null {
     }
     case 'status':
       return null; // a serial line has no status message: the port state says it
+    case 'records':
+      return null; // the dock driver's REC lines (dock.ts)
   }
 }
 

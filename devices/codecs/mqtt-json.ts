@@ -15,6 +15,7 @@ import {
   UID_REASON,
   uidOrNull,
 } from './fields.js';
+import { decodeRecordsPayload, encodeRecordsPayload } from './records.js';
 
 export const MAX_PAYLOAD_BYTES = 4096;
 
@@ -131,6 +132,8 @@ export function decodeMqttPayload(
   payload: Buffer,
 ): Decoded<DeviceMessage> {
   if (!isId(device)) return fail('device: not a valid id');
+  // offline wand uploads have their own, larger limit (records.ts)
+  if (kind === 'records') return decodeRecordsPayload(device, payload);
   if (payload.length > MAX_PAYLOAD_BYTES) {
     return fail(`payload too large (${payload.length} > ${MAX_PAYLOAD_BYTES} bytes)`);
   }
@@ -238,6 +241,8 @@ export function encodeMqttPayload(msg: DeviceMessage): { kind: DeviceTopicKind; 
           compact({ battery: msg.battery, rssi: msg.rssi, tamper: msg.tamper, seq: msg.seq, ts: msg.ts }),
         ),
       };
+    case 'records':
+      return { kind: 'records', payload: encodeRecordsPayload(msg.records) };
   }
 }
 

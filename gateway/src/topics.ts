@@ -18,6 +18,8 @@ export const DEVICE_TOPIC_RULES = {
   panic: { retain: false, forwardRaw: false },
   rollcall: { retain: false, forwardRaw: false },
   heartbeat: { retain: false, forwardRaw: false },
+  // an offline wand's stored reads, up to 1,000 per message (extension, docs/protocol-extensions.md)
+  records: { retain: false, forwardRaw: false },
   // the device's online/offline will: operators read it as the device left it
   status: { retain: true, forwardRaw: true },
 } as const satisfies Record<string, { retain: boolean; forwardRaw: boolean }>;
@@ -36,6 +38,8 @@ export const topics = {
   unitAlert: (unit: string) => `${ROOT}/unit/${unit}/alert`,
   unitAck: (unit: string) => `${ROOT}/unit/${unit}/ack`,
   unitResolve: (unit: string) => `${ROOT}/unit/${unit}/resolve`,
+  /** Alarm handling inputs (extension, docs/protocol-extensions.md "Alarm handling"). */
+  unitInput: (unit: string, what: UnitInput) => `${ROOT}/unit/${unit}/${what}`,
   unitFilter: (unit: string) => `${ROOT}/unit/${unit}/#`,
   zoneAlert: (zone: string) => `${ROOT}/zone/${zone}/alert`,
   zoneFilter: (zone: string) => `${ROOT}/zone/${zone}/#`,
@@ -49,13 +53,23 @@ export const topics = {
   opsInspection: `${ROOT}/ops/inspection`,
   /** Admin confirms the wall clock after a step (extension, docs/operators.md "Clock faults"). */
   opsClock: `${ROOT}/ops/clock`,
+  /** Drills and panic-button test windows (extension, docs/alerts.md "Drills and tests"). */
+  opsDrill: `${ROOT}/ops/drill`,
+  opsTest: `${ROOT}/ops/test`,
   opsPrefix: `${ROOT}/ops/`,
   // gateway
   rejects: `${ROOT}/gateway/rejects`,
+  /** Tour state changes (extension): gp/v1/patrol/{zone}/{route}/tour. */
+  patrolTour: (zone: string, route: string) => `${ROOT}/patrol/${zone}/${route}/tour`,
   /** Retained roll-call results (extension): gp/v1/rollcall/{call}/result. */
   rollcallResult: (call: string) => `${ROOT}/rollcall/${call}/result`,
   all: `${ROOT}/#`,
 } as const;
+
+/** Console inputs on gp/v1/unit/{u}/…: v1 ack and resolve, and the alarm-handling ones (extension). */
+export const UNIT_INPUTS = ['ack', 'resolve', 'view', 'take', 'checklist'] as const;
+export type UnitInput = (typeof UNIT_INPUTS)[number];
+const UNIT_INPUT_SET = new Set<string>(UNIT_INPUTS);
 
 export type ParsedTopic =
   | { type: 'device'; device: string; kind: DeviceTopicKind }
@@ -65,7 +79,8 @@ export type ParsedTopic =
   | { type: 'device-other'; device: string; rest: string }
   | { type: 'ack'; unit: string }
   | { type: 'resolve'; unit: string }
-  | { type: 'ops'; what: 'rollcall' | 'alert' | 'inspection' | 'clock' }
+  | { type: 'view' | 'take' | 'checklist'; unit: string }
+  | { type: 'ops'; what: 'rollcall' | 'alert' | 'inspection' | 'clock' | 'drill' | 'test' }
   /** Under gp/v1/ops/ but no operation the gateway knows. */
   | { type: 'ops-other'; rest: string }
   | { type: 'other' };
@@ -88,12 +103,19 @@ export function parseTopic(topic: string): ParsedTopic {
     return { type: 'device-other', device, rest };
   }
   if (section === 'unit' && parts.length === 5 && parts[3]) {
-    if (parts[4] === 'ack') return { type: 'ack', unit: parts[3] };
-    if (parts[4] === 'resolve') return { type: 'resolve', unit: parts[3] };
+    const what = parts[4];
+    if (what !== undefined && UNIT_INPUT_SET.has(what)) return { type: what as UnitInput, unit: parts[3] };
   }
   if (section === 'ops' && parts.length === 4) {
     const what = parts[3];
-    if (what === 'rollcall' || what === 'alert' || what === 'inspection' || what === 'clock')
+    if (
+      what === 'rollcall' ||
+      what === 'alert' ||
+      what === 'inspection' ||
+      what === 'clock' ||
+      what === 'drill' ||
+      what === 'test'
+    )
       return { type: 'ops', what };
   }
   if (section === 'ops') return { type: 'ops-other', rest: parts.slice(3).join('/') };
@@ -112,6 +134,9 @@ export function isGatewayInput(parsed: ParsedTopic): boolean {
     case 'device-other':
     case 'ack':
     case 'resolve':
+    case 'view':
+    case 'take':
+    case 'checklist':
     case 'ops':
     case 'ops-other':
       return true;

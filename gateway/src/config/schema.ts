@@ -7,6 +7,7 @@
  * Durations are kept as the technician wrote them ("90s") and converted with
  * parseDuration() where used, so error messages can quote the original.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -40,6 +41,45 @@ const tlsSchema = z.strictObject({
   ca: z.string().optional(),
 });
 
+const alertKind = z.enum([
+  'panic',
+  'patrol_missed',
+  'patrol_late',
+  'device_offline',
+  'tamper',
+  'rollcall_absent',
+  'custom',
+]);
+const restorePolicy = z.enum(['auto', 'manual']);
+
+/** gateway.alerts (docs/site-config.md "Alarm handling"); every key optional, defaults in engines/alerts/config.ts. */
+const alertsSchema = z.strictObject({
+  /** A restored trouble (device back, tamper cleared) resolves itself (`auto`) or waits for a person; global or per kind. */
+  restore: z.union([restorePolicy, z.record(z.enum(['device_offline', 'tamper']), restorePolicy)]).optional(),
+  /** `count` alerts of one kind (never panic) within `window` become one grouped alert per target unit; count 0: off. */
+  storm: z.strictObject({ count: z.number().int().min(0).max(10_000).default(5), window: duration.default('60s') }).optional(),
+  /** Per-kind SOP steps ticked on the card (panic has Chinese defaults). */
+  checklists: z
+    .record(
+      alertKind,
+      z.array(z.strictObject({ step: id, text: name, textEn: name.optional() })).max(20),
+    )
+    .optional(),
+  /** Resolve must carry `classification` (real, false, test, drill); default false: v1 `{id}` accepted. */
+  requireClassification: z.boolean().optional(),
+  /** Panic buttons not pressed (tested) for this long get a reminder notice per unit; "0s": off. */
+  buttonTest: duration.optional(),
+  /** Longest drill / test window an operator may open (default 2h). */
+  maxDrill: duration.optional(),
+});
+
+/** One level of an escalation ladder: after `after` (since the previous level), tell `targets`. */
+export const escalationLevelSchema = z.strictObject({
+  after: duration.default('0s'),
+  /** Unit ids, account ids (operators, consoles), `neighbours` (the origin unit's) or `lead` (the zone's lead unit). */
+  targets: z.array(id).min(1),
+});
+
 export const gatewaySchema = z
   .strictObject({
     mqtt: listenerSchema.optional(),
@@ -66,6 +106,8 @@ export const gatewaySchema = z
     journal: z
       .strictObject({
         retention: duration.default('30d'),
+        /** Patrol, alarm and roll-call records (and taps, presses, answers): never kept less than `retention` (docs/operators.md "Retention"). */
+        recordRetention: duration.default('90d'),
         /** Size cap in MB (default 2048, lowered to what the disk has): beyond it the journal refuses writes like a full disk. */
         maxMB: z.number().positive().optional(),
         /** The last MB below the cap kept for alarms: above `maxMB − reserveMB` bulk inputs are refused (default 5% of the cap, at most 64). */
@@ -83,6 +125,15 @@ export const gatewaySchema = z
         stableHours: z.number().positive().max(8760).default(24),
         /** At start, a wall clock this far after the newest journal entry is unproven. */
         maxGap: duration.default('24h'),
+      })
+      .optional(),
+    /** Alarm handling (docs/alerts.md, docs/site-config.md "Alarm handling"). */
+    alerts: alertsSchema.optional(),
+    /** Device supervision (docs/alerts.md "Restore", docs/site-config.md "Alarm handling"). */
+    supervision: z
+      .strictObject({
+        /** A device never heard stays "not yet commissioned" (one notice per unit) this long after the gateway first knew it. */
+        commissioning: duration.default('24h'),
       })
       .optional(),
     /** GET /bulletin runs in a worker: jobs that may wait behind the running one, results cached, deadline per job. */
@@ -109,6 +160,39 @@ export const gatewaySchema = z
             /** Failures are forgotten this long after a key's last attempt (default 15m). */
             window: duration.optional(),
           })
+          .optional(),
+      })
+      .optional(),
+    /** Patrol rules (docs/patrol-and-rollcall.md "Patrol rules", docs/site-config.md "Patrol rules"). */
+    patrol: z
+      .strictObject({
+        /** A second read of the same tag by the same device within this counts once (flagged `rescan`). */
+        rescanWithin: duration.default('30s'),
+        /** Device clock vs gateway clock beyond this raises `clock_drift` on the device. */
+        clockDrift: duration.default('2m'),
+        /** An offline wand's upload is settled this long after its last record: its tours are judged then. */
+        uploadSettle: duration.default('30s'),
+        /** A paused tour that is never resumed ends this long after the pause. */
+        maxPause: duration.default('2h'),
+        /** Max interval between completed patrols of a unit by protection level (1 most protected). */
+        protection: z
+          .strictObject({ 1: duration.default('6h'), 2: duration.default('12h'), 3: duration.default('24h') })
+          .default({ 1: '6h', 2: '12h', 3: '24h' }),
+        /** Alert severity per patrol exception, or "off" (events and tour records still carry it). */
+        alerts: z
+          .record(
+            z.enum([
+              'early',
+              'rescan',
+              'impossible_travel',
+              'proxy',
+              'moved_reader',
+              'clock_drift',
+              'two_person',
+              'overdue',
+            ]),
+            z.enum(['critical', 'warning', 'info', 'off']),
+          )
           .optional(),
       })
       .optional(),
@@ -152,7 +236,8 @@ export const siteConfigSchema = z.strictObject({
         id,
         name,
         ackTimeout: duration.default('30s'),
-        escalation: z.array(id).default([]),
+        /** v1: operator ids told after ackTimeout; or a ladder of levels (docs/site-config.md "Escalation ladder"). */
+        escalation: z.union([z.array(id), z.array(escalationLevelSchema).min(1)]).default([]),
         lead: id.optional(),
       }),
     )
@@ -164,6 +249,11 @@ export const siteConfigSchema = z.strictObject({
       zone: id,
       kind: z.enum(zoneKinds),
       neighbours: z.array(id).optional(),
+      /** Key-unit protection level (extension): 1, 2 or 3 sets the longest gap between completed patrols. */
+      protectionLevel: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+      /** Duty-room phone and address shown on alert cards (extension, docs/site-config.md "Contact details"). */
+      phone: z.string().min(1).max(40).optional(),
+      address: z.string().min(1).max(200).optional(),
     }),
   ),
   guards: z
@@ -175,6 +265,14 @@ export const siteConfigSchema = z.strictObject({
         card: hexUid,
         licensed: z.boolean().default(false),
         onDuty: z.boolean().optional(),
+        /** A supervisor's card pauses and resumes tours (extension, docs/patrol-and-rollcall.md). */
+        supervisor: z.boolean().optional(),
+        /** The guard's user number (PIN) on zk-push terminals (extension, docs/zkpush.md); leading zeros ignored. */
+        pin: z
+          .union([z.string(), z.number().int().nonnegative()])
+          .transform(String)
+          .pipe(z.string().regex(/^[A-Za-z0-9]{1,24}$/, 'must be 1-24 letters or digits'))
+          .optional(),
       }),
     )
     .default([]),
@@ -189,6 +287,21 @@ export const siteConfigSchema = z.strictObject({
         ordered: z.boolean().default(false),
         maxDuration: duration,
         joint: z.boolean().optional(),
+        /** Checkpoint windows (extension): offsets from tour start; a checkpoint's own window wins. */
+        notBefore: duration.optional(),
+        notAfter: duration.optional(),
+        windows: z
+          .record(id, z.strictObject({ notBefore: duration.optional(), notAfter: duration.optional() }))
+          .optional(),
+        /** Two guards within `within` at every checkpoint (extension). */
+        twoPerson: z.strictObject({ within: duration.default('60s') }).optional(),
+        /** Least walking time between two checkpoints of the route (extension): faster is impossible travel. */
+        travel: z
+          .strictObject({
+            min: duration.optional(),
+            pairs: z.array(z.strictObject({ between: z.tuple([id, id]), min: duration })).default([]),
+          })
+          .optional(),
         schedule: z
           .strictObject({
             every: duration,
@@ -213,6 +326,17 @@ export const siteConfigSchema = z.strictObject({
         guard: id.optional(),
         heartbeat: duration.optional(),
         password_hash: z.string().optional(),
+        /** Where the device is ("门卫室东墙"), shown on alert cards (extension). */
+        location: z.string().min(1).max(200).optional(),
+        /** How a roll-call terminal talks (extension): `zk-push` is a ZKTeco-style HTTP push terminal (docs/zkpush.md). */
+        protocol: z.enum(['mqtt', 'zk-push']).optional(),
+        /** The serial number (SN) a zk-push terminal sends on every request: its only identity (docs/zkpush.md). */
+        serial: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be the terminal SN: 1-40 letters, digits, "_" or "-"')
+          .optional(),
+        /** The one source IP a zk-push terminal may call from (extension; none: any address). */
+        address: z.string().refine((s) => isIP(s) !== 0, 'must be an IPv4 or IPv6 address').optional(),
       }),
     )
     .default([]),
@@ -221,15 +345,23 @@ export const siteConfigSchema = z.strictObject({
       z.strictObject({
         path: z.string().min(1),
         baudRate: z.number().int().positive().default(9600),
-        driver: z.enum(['gpl', 'uid-line']),
+        driver: z.enum(['gpl', 'uid-line', 'dock']),
         devices: z.array(id).min(1),
       }),
     )
     .default([]),
-  consoles: z.array(z.strictObject({ id, unit: id, password_hash: z.string().optional() })).default([]),
+  /** `name` (extension): what screens show for the account instead of its id. */
+  consoles: z
+    .array(z.strictObject({ id, unit: id, name: name.optional(), password_hash: z.string().optional() }))
+    .default([]),
   operators: z
     .array(
-      z.strictObject({ id, role: z.enum(['admin', 'technician']), password_hash: z.string().optional() }),
+      z.strictObject({
+        id,
+        role: z.enum(['admin', 'technician']),
+        name: name.optional(),
+        password_hash: z.string().optional(),
+      }),
     )
     .default([]),
   /** Scheduled system roll calls (extension): times in the site's timezone. */
@@ -246,6 +378,8 @@ export const siteConfigSchema = z.strictObject({
 
 export type SiteConfig = z.infer<typeof siteConfigSchema>;
 export type ZoneConfig = SiteConfig['zones'][number];
+export type EscalationLevel = z.infer<typeof escalationLevelSchema>;
+export type AlertsConfig = z.infer<typeof alertsSchema>;
 export type UnitConfig = SiteConfig['units'][number];
 export type GuardConfig = SiteConfig['guards'][number];
 export type CheckpointConfig = SiteConfig['checkpoints'][number];

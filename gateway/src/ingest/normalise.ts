@@ -7,11 +7,16 @@ import type { Decoded, DeviceEvent, DeviceMessage, Transport } from '../model/ev
 
 export const MAX_SKEW_MS = 5 * 60_000;
 
-export function eventTime(ts: string | null, now: number): { at: number; skewed: boolean } {
+export function eventTime(
+  ts: string | null,
+  now: number,
+): { at: number; skewed: boolean; drift?: number } {
   if (ts === null) return { at: now, skewed: true };
   const t = Date.parse(ts);
-  if (!Number.isFinite(t) || Math.abs(t - now) > MAX_SKEW_MS) return { at: now, skewed: true };
-  return { at: t, skewed: false };
+  if (!Number.isFinite(t)) return { at: now, skewed: true };
+  // drift (extension): what the device clock says minus ours, for the clock_drift check
+  if (Math.abs(t - now) > MAX_SKEW_MS) return { at: now, skewed: true, drift: t - now };
+  return { at: t, skewed: false, drift: t - now };
 }
 
 export function normalise(
@@ -26,6 +31,10 @@ export function normalise(
   if (origin.transport === 'serial' && boundPort !== origin.port) {
     return { ok: false, reason: `device ${device.id} is not bound to port ${origin.port ?? '?'}` };
   }
+  // a zk-push terminal's identity is its SN on the /iclock/ endpoints, nothing else (docs/zkpush.md)
+  if ((device.protocol === 'zk-push') !== (origin.transport === 'http')) {
+    return { ok: false, reason: `device ${device.id} does not speak ${origin.transport}` };
+  }
   const unit = site.units.get(device.unit);
   if (!unit) return { ok: false, reason: `device ${device.id} has no unit` };
   const base = {
@@ -37,7 +46,7 @@ export function normalise(
   };
   switch (msg.kind) {
     case 'tap': {
-      const { at, skewed } = eventTime(msg.ts, now);
+      const { at, skewed, drift } = eventTime(msg.ts, now);
       // A tag UID: this reader's guard (a wand's, if known) visited that checkpoint.
       // A card UID: that guard visited the reader's own checkpoint (fixed readers).
       const cp = site.checkpointByTag.get(msg.uid);
@@ -55,6 +64,7 @@ export function normalise(
           seq: msg.seq,
           at,
           skewed,
+          ...(drift !== undefined ? { drift } : {}),
           uid: msg.uid,
           ...meaning,
           route: null,
@@ -65,14 +75,15 @@ export function normalise(
     case 'panic': {
       if (device.kind !== 'panic')
         return { ok: false, reason: `device ${device.id} is a ${device.kind}, not a panic button` };
-      const { at, skewed } = eventTime(msg.ts, now);
-      return { ok: true, value: { ...base, kind: 'panic', seq: msg.seq, at, skewed, state: msg.state } };
+      const { at, skewed, drift } = eventTime(msg.ts, now);
+      const d = drift !== undefined ? { drift } : {};
+      return { ok: true, value: { ...base, kind: 'panic', seq: msg.seq, at, skewed, ...d, state: msg.state } };
     }
     case 'rollcall': {
       if (device.kind !== 'rollcall') {
         return { ok: false, reason: `device ${device.id} is a ${device.kind}, not a roll-call terminal` };
       }
-      const { at, skewed } = eventTime(msg.ts, now);
+      const { at, skewed, drift } = eventTime(msg.ts, now);
       const guard = site.guardByCard.get(msg.uid);
       return {
         ok: true,
@@ -82,6 +93,7 @@ export function normalise(
           seq: msg.seq,
           at,
           skewed,
+          ...(drift !== undefined ? { drift } : {}),
           call: msg.call,
           uid: msg.uid,
           guard: guard?.id ?? null,
@@ -90,7 +102,7 @@ export function normalise(
       };
     }
     case 'heartbeat': {
-      const { at, skewed } = eventTime(msg.ts, now);
+      const { at, skewed, drift } = eventTime(msg.ts, now);
       return {
         ok: true,
         value: {
@@ -99,6 +111,7 @@ export function normalise(
           seq: msg.seq,
           at,
           skewed,
+          ...(drift !== undefined ? { drift } : {}),
           battery: msg.battery,
           rssi: msg.rssi,
           tamper: msg.tamper,
@@ -110,5 +123,7 @@ export function normalise(
         ok: true,
         value: { ...base, kind: 'status', seq: null, at: now, skewed: false, status: msg.status },
       };
+    case 'records':
+      return { ok: false, reason: 'records are expanded by ingest/records.ts' };
   }
 }

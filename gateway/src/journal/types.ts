@@ -5,13 +5,37 @@
  * the InfluxDB exporter follows it with a cursor, the bulletin is computed
  * from it.
  */
-import type { AlertPayload } from '../model/alert.js';
+import type { AlertKind, AlertPayload, AuditEntry, Classification } from '../model/alert.js';
 import type { DeviceEvent } from '../model/event.js';
 
 /** Operator / console inputs (protocol.md §1.3, §1.4 and extensions). */
 export type OpInput =
-  | { op: 'ack'; id: string; by: string; unit: string }
-  | { op: 'resolve'; id: string; by: string; unit: string; admin: boolean }
+  | { op: 'ack'; id: string; by: string; unit: string; from?: string }
+  | {
+      op: 'resolve';
+      id: string;
+      by: string;
+      unit: string;
+      admin: boolean;
+      /** Alarm handling (docs/alerts.md "Resolving"): absent in v1 `{id}` resolves. */
+      classification?: Classification | null;
+      note?: string | null;
+      from?: string;
+    }
+  /** Alarm handling (docs/alerts.md "Ownership and workflow"): `from` is the transport or address it came by. */
+  | { op: 'view' | 'take'; id: string; by: string; unit: string; from?: string }
+  | { op: 'checklist'; id: string; by: string; unit: string; step: string; done: boolean; from?: string }
+  /** A drill (an alert of `kind` raised at `unit` now, and its presses marked) or a button-test window. */
+  | {
+      op: 'drill';
+      by: string;
+      unit: string;
+      kind: AlertKind;
+      notify: string[];
+      durationMs: number;
+      from?: string;
+    }
+  | { op: 'test'; by: string; unit: string; windowMs: number; from?: string }
   | { op: 'rollcall'; by: string; zone: string | null; unit: string | null; windowMs: number; call?: string }
   | { op: 'alert'; by: string; unit: string; message: string; severity: 'critical' | 'warning' | 'info' }
   | { op: 'inspection'; by: string; unit: string; violations: number; note: string }
@@ -37,6 +61,21 @@ export interface TourRecord {
   durationMs: number;
   /** Units whose guards tapped a checkpoint of the route (joint patrol participation). */
   units: string[];
+  // extensions (docs/patrol-and-rollcall.md "Tour states", "Late records")
+  /** completed, late, incomplete or missed. */
+  state?: 'completed' | 'late' | 'incomplete' | 'missed';
+  /** Checkpoints tapped before their notBefore. */
+  early?: string[];
+  /** Patrol exceptions counted in this tour (bulletin). */
+  exceptions?: Record<string, number>;
+  /** 0 for the first judgement; each re-evaluation after late records adds one (same id). */
+  revision?: number;
+  /** When the latest records of the tour reached the gateway, if later than the tour (offline wands). */
+  uploadedAt?: number | null;
+  /** The judgement this one revises. */
+  previous?: { state: string; endedAt: number } | null;
+  /** Paused time, ms. */
+  pausedMs?: number;
 }
 
 export interface RollcallStartRecord {
@@ -62,7 +101,15 @@ export interface RollcallUnitResult {
 export type JournalBody =
   | { type: 'event'; event: DeviceEvent }
   | { type: 'op'; input: OpInput; at: number }
-  | { type: 'alert'; alert: AlertPayload; key: string; targets: string[]; escalateAt: number | null }
+  | {
+      type: 'alert';
+      alert: AlertPayload;
+      key: string;
+      targets: string[];
+      escalateAt: number | null;
+      /** The action that made this change, for the alert's audit trail (alarm handling). */
+      action?: AuditEntry;
+    }
   | { type: 'tour'; tour: TourRecord }
   | { type: 'rollcall-start'; call: RollcallStartRecord }
   | { type: 'rollcall-result'; result: RollcallUnitResult }

@@ -41,6 +41,88 @@ export interface AlertPayload {
   /** Missing checkpoints (patrol_missed) or absent guards (rollcall_absent). */
   details?: string[];
   call?: string | null;
+  /** Patrol exception behind the alert (extension): early, rescan, impossible_travel, proxy, moved_reader, clock_drift, two_person, overdue. */
+  exception?: string;
+  /** Set on the update that revises an alert after late records changed its outcome (extension). */
+  revised?: boolean;
+  /** The new outcome of a revised alert, e.g. "completed" (extension). */
+  outcome?: string;
+  // alarm handling (issue 13; docs/alerts.md, /work/notes/alert-contract.md)
+  /** The trouble cleared (device checked in again, tamper cleared). */
+  restored?: boolean;
+  restoredAt?: string | null;
+  /** A grouped (storm) alert: its members, not published as cards of their own. */
+  group?: AlertGroup;
+  /** A member alert folded into a grouped one: its id (the member is closed as `resolved` by `system`, not restored). */
+  groupedInto?: string;
+  /** Current escalation ladder level, 1-based, and who has been told at each. */
+  level?: number;
+  levels?: LadderStep[];
+  notified?: Notified[];
+  owner?: AlertOwner | null;
+  checklist?: ChecklistItem[];
+  classification?: Classification | null;
+  note?: string | null;
+  /** Raised during a drill or a button-test window (absent: live). */
+  mode?: AlertMode;
+  /** Outside parties a drill may reach (`police`, `arc`, account ids): absent means none. */
+  drillNotify?: string[];
+  viewedAt?: string | null;
+  viewMs?: number | null;
+  resolveMs?: number | null;
+  /** Gateway notices: `commissioning` (devices never heard), `button_test` (panic buttons due a test). */
+  notice?: 'commissioning' | 'button_test';
+}
+
+export type Classification = 'real' | 'false' | 'test' | 'drill';
+export type AlertMode = 'drill' | 'test';
+
+export interface GroupMember {
+  device: string | null;
+  unit: string;
+  zone: string;
+  since: string;
+  restored: boolean;
+}
+
+export interface AlertGroup {
+  count: number;
+  members: GroupMember[];
+  restoredCount: number;
+}
+
+export interface LadderStep {
+  level: number;
+  at: string;
+  targets: string[];
+  names: string[];
+  skipped: { unit: string; reason: 'nobody_present' }[];
+}
+
+export type Notified = { unit: string; name: string } | { account: string; name: string };
+
+export interface AlertOwner {
+  account: string;
+  name: string;
+  unit: string | null;
+  at: string;
+}
+
+export interface ChecklistItem {
+  step: string;
+  text: string;
+  textEn: string;
+  done: boolean;
+  by: string | null;
+  at: string | null;
+}
+
+export interface AuditEntry {
+  action: 'raise' | 'view' | 'ack' | 'take' | 'checklist' | 'escalate' | 'restore' | 'resolve' | 'group';
+  by: string;
+  at: string;
+  from: string;
+  detail?: Record<string, unknown>;
 }
 
 /** What an engine asks the alert engine to raise. */
@@ -64,4 +146,12 @@ export interface AlertRequest {
   messageEn: string;
   details?: string[];
   call?: string | null;
+  /** A gateway notice (commissioning, button test): see AlertPayload.notice. */
+  notice?: AlertPayload['notice'];
+  exception?: string;
+  /**
+   * Not a raise: the alert(s) with this key (open or resolved) get a revised
+   * update, resolved by "system" with this outcome (late offline records).
+   */
+  revise?: { outcome: string };
 }

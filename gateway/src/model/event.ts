@@ -8,7 +8,8 @@
 export type EventKind = 'tap' | 'panic' | 'rollcall' | 'heartbeat' | 'status';
 export const EVENT_KINDS: readonly EventKind[] = ['tap', 'panic', 'rollcall', 'heartbeat', 'status'];
 
-export type Transport = 'mqtt' | 'serial';
+/** `http`: ZKTeco-style push terminals (gateway/src/zkpush, docs/zkpush.md). */
+export type Transport = 'mqtt' | 'serial' | 'http';
 
 interface EventBase {
   kind: EventKind;
@@ -24,6 +25,8 @@ interface EventBase {
   /** True when `ts` was missing or more than 5 minutes off the gateway clock. */
   skewed: boolean;
   transport: Transport;
+  /** Device `ts` minus receive time, ms, when the device sent a `ts` (extension: clock drift check). */
+  drift?: number;
 }
 
 export interface TapEvent extends EventBase {
@@ -38,6 +41,10 @@ export interface TapEvent extends EventBase {
   route: string | null;
   /** The tour id, when part of a tour. */
   tour: string | null;
+  /** Read from an offline wand's memory (records topic or dock): `at` is device time, `receivedAt` the upload. */
+  offline?: true;
+  /** Patrol exceptions the patrol engine found in this tap (extension, docs/patrol-and-rollcall.md). */
+  exceptions?: string[];
 }
 
 export interface PanicEvent extends EventBase {
@@ -85,7 +92,16 @@ export type DeviceMessage =
       seq: number | null;
       ts: string | null;
     }
-  | { kind: 'status'; device: string; status: 'online' | 'offline' };
+  | { kind: 'status'; device: string; status: 'online' | 'offline' }
+  /** An offline wand's stored reads (records topic, dock driver); `invalid`: records refused, by index. */
+  | { kind: 'records'; device: string; records: OfflineRecord[]; invalid: { index: number; reason: string }[] };
+
+/** One stored read of an offline wand: device time in epoch ms. */
+export interface OfflineRecord {
+  uid: string;
+  ts: number;
+  seq: number;
+}
 
 /** Gateway → device commands (protocol.md §1.2, §2 RCSTART). */
 export type DeviceCommand = { kind: 'rollcall'; call: string; deadline: number; unit: string };
