@@ -57,6 +57,11 @@ export interface FollowerOptions<B extends FollowerBatch> {
   onCommitted(listener: () => void): () => void;
   /** Deliver one batch; resolve when the other side has it, reject to retry from the cursor. */
   deliver(batch: B, ctx: DeliverContext): Promise<Delivered | undefined>;
+  /**
+   * Runs on every round after the read, also with nothing to deliver (e.g.
+   * connect and set up the other side); a rejection counts as a failed round.
+   */
+  ready?(): Promise<void>;
   /** Read the batch after `cursor` (default: up to `batchSize` entries); null when there is none. */
   read?(cursor: number, limit: number): B | null;
   /** Max entries per batch (default 500). */
@@ -259,8 +264,10 @@ export class JournalFollower<B extends FollowerBatch = Entries> {
     const batch = this.read(cursor, this.batchSize);
     const entries = batch?.entries ?? [];
     const first = entries[0];
+    // noted before ready(): also while the other side is unreachable
+    if (first !== undefined) this.checkGap(cursor, first.seq);
+    await this.o.ready?.();
     if (batch === null || first === undefined) return false;
-    this.checkGap(cursor, first.seq);
     const last = (entries[entries.length - 1] as JournalEntry).seq;
     const signal = (this.abort as AbortController).signal;
     const result = await this.o.deliver(batch, { cursor, signal });

@@ -132,6 +132,7 @@ class InfluxExporter implements InfluxExtension {
       cursor: INFLUX_CURSOR,
       onCommitted: (listener) => ctx.onCommitted(listener),
       read: (cursor) => batches.next(cursor),
+      ready: () => (this.setupDone ? Promise.resolve() : this.setup()),
       deliver: (batch) => this.deliver(batch),
       batchSize: this.batchSize,
       lingerMs: this.options.lingerMs ?? 200,
@@ -176,12 +177,11 @@ class InfluxExporter implements InfluxExtension {
   }
 
   /**
-   * Write one batch (after the database setup, once). While a full batch is
+   * Write one batch (the database is set up by then: `ready`). While a full batch is
    * in flight the next one is prepared (batches.ts). The slots and the
    * quarantined points commit with the cursor.
    */
   private async deliver(batch: Batch): Promise<Delivered> {
-    if (!this.setupDone) await this.setup();
     const batches = this.batches as BatchPreparer;
     const follower = this.follower as JournalFollower<Batch>;
     const writing = (this.writer as BatchWriter).writeBisect(batch.pending);
