@@ -8,10 +8,10 @@ import { ReadlineParser } from '@serialport/parser-readline';
 import mqtt, { type MqttClient } from 'mqtt';
 import { SerialPort } from 'serialport';
 import { type LineDriverName, lineDrivers } from '../devices/codecs/index.js';
+import { decodeMqttCommand } from '../devices/codecs/mqtt-command.js';
 import { encodeMqttPayload } from '../devices/codecs/mqtt-json.js';
 import type { DeviceCommand, DeviceMessage } from '../gateway/src/model/event.js';
 import { topics } from '../gateway/src/topics.js';
-import { jsonRecord } from './json.js';
 
 export interface DeviceLink {
   readonly transport: 'mqtt' | 'serial';
@@ -39,21 +39,6 @@ export interface MqttLinkOptions {
   connectTimeoutMs?: number;
 }
 
-/** Parses the cmd/rollcall payload `{"call","deadline","unit"}` (deadline RFC 3339 or epoch ms). */
-export function parseRollcallCommand(payload: Buffer): DeviceCommand | null {
-  const o = jsonRecord(payload);
-  if (o === null) return null;
-  if (typeof o.call !== 'string' || o.call === '') return null;
-  const deadline =
-    typeof o.deadline === 'number'
-      ? o.deadline
-      : typeof o.deadline === 'string'
-        ? Date.parse(o.deadline)
-        : NaN;
-  if (!Number.isFinite(deadline)) return null;
-  return { kind: 'rollcall', call: o.call, deadline, unit: typeof o.unit === 'string' ? o.unit : '' };
-}
-
 export async function connectMqttLink(opts: MqttLinkOptions): Promise<DeviceLink> {
   const qos = opts.qos ?? 1;
   const statusTopic = topics.device(opts.device, 'status');
@@ -70,7 +55,7 @@ export async function connectMqttLink(opts: MqttLinkOptions): Promise<DeviceLink
   const commandTopic = topics.deviceCommand(opts.device, 'rollcall');
   client.on('message', (topic, payload) => {
     if (topic !== commandTopic) return;
-    const command = parseRollcallCommand(payload);
+    const command = decodeMqttCommand(payload);
     if (command) for (const h of handlers) h(command);
   });
 

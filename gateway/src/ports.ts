@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { LoginGuard } from './auth/guard.js';
 import type { Site } from './config/site.js';
+import type { OutboundEffect } from './engines/runner.js';
 import type { Journal } from './journal/journal.js';
 import type { JournalEntry, OpInput } from './journal/types.js';
 import type { DeviceCommand, DeviceMessage, Transport } from './model/event.js';
@@ -61,6 +62,27 @@ export interface HttpRoutes {
   add(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler: RouteHandler): void;
 }
 
+/** Options of a publish as the gateway itself. */
+export interface PublishOptions {
+  qos?: 0 | 1;
+  retain?: boolean;
+}
+
+/**
+ * The one way out for everything a commit causes (runtime/outbound.ts): the
+ * ingest pipeline hands it each committed batch, extensions publish through it.
+ */
+export interface OutboundSink {
+  /**
+   * After COMMIT, in this order: the engines' effects (alert publishes,
+   * device commands, log lines), each event's republish, then the
+   * onCommitted listeners.
+   */
+  committed(entries: readonly JournalEntry[], effects: readonly OutboundEffect[]): void;
+  /** Publish as the gateway; never rejects (a failure is logged). Objects are sent as JSON. */
+  publish(topic: string, payload: string | Buffer | object, opts?: PublishOptions): Promise<void>;
+}
+
 /** Commands to devices on serial lines are delivered by whoever owns the port. */
 export interface CommandRoute {
   /** true when this route delivered (or queued) the command for that device. */
@@ -76,11 +98,7 @@ export interface GatewayContext {
   ingest: IngestPort;
   http: HttpRoutes;
   /** Publish through the in-process broker (as the gateway itself). */
-  publish(
-    topic: string,
-    payload: string | Buffer | object,
-    opts?: { qos?: 0 | 1; retain?: boolean },
-  ): Promise<void>;
+  publish(topic: string, payload: string | Buffer | object, opts?: PublishOptions): Promise<void>;
   /** Called after each committed batch with the entries it appended, in order. */
   onCommitted(listener: (entries: readonly JournalEntry[]) => void): () => void;
   /** Register a delivery route for device commands (serial). MQTT is the default route. */

@@ -13,8 +13,10 @@ import { DeviceLimits } from '../../gateway/src/ingest/limits.js';
 import { Pipeline, RefusedError } from '../../gateway/src/ingest/pipeline.js';
 import { JournalRoom } from '../../gateway/src/ingest/room.js';
 import { Journal } from '../../gateway/src/journal/journal.js';
+import type { JournalEntry } from '../../gateway/src/journal/types.js';
 import { createMetrics } from '../../gateway/src/metrics.js';
 import type { DeviceMessage } from '../../gateway/src/model/event.js';
+import { topics } from '../../gateway/src/topics.js';
 import { smallSite } from '../support/site.js';
 
 const T0 = Date.parse('2026-11-28T20:00:00.000Z');
@@ -62,10 +64,20 @@ function setup(opts: { maxBytes?: number; reserveBytes?: number } = {}) {
     runner,
     logger: log,
     metrics: createMetrics(),
-    apply: (effects: readonly OutboundEffect[]) => {
-      for (const e of effects) if (e.type === 'publish') out.push(e.topic);
+    out: {
+      committed: (entries: readonly JournalEntry[], effects: readonly OutboundEffect[]) => {
+        for (const e of effects) if (e.type === 'publish') out.push(e.topic);
+        for (const e of entries) {
+          if (e.body.type === 'event') {
+            const ev = e.body.event;
+            out.push(topics.event(ev.kind, ev.zone, ev.unit));
+          }
+        }
+      },
+      publish: async (topic: string) => {
+        out.push(topic);
+      },
     },
-    publish: (topic) => out.push(topic),
     now: () => T0,
     turn: { maxPriority: 100, maxBulk: 50 },
     ...(room ? { room } : {}),
@@ -103,10 +115,12 @@ describe('the pipeline turn', () => {
     expect(alert).toBeGreaterThanOrEqual(0);
     expect(alert).toBeLessThan(panicEvent); // the alert before the republish of its event
     expect(panicEvent).toBeLessThan(firstTap);
-    // the panic is journaled first, and only one slice of taps in this turn
+    // the panic is journaled first, and at most one slice of taps in this turn (50 inputs, fewer
+    // when the slice's 20 ms budget runs out first on a busy machine)
     const events = journal.readAfter(0, 1000).filter((e) => e.body.type === 'event');
     expect(events[0]?.body.type === 'event' && events[0].body.event.kind).toBe('panic');
-    expect(events).toHaveLength(1 + 50);
+    expect(events.length).toBeGreaterThan(1);
+    expect(events.length).toBeLessThanOrEqual(1 + 50);
     while (out.filter((t) => t.startsWith('gp/v1/events/tap/')).length < 200) pipeline.flush();
     return Promise.all([pressed, ...taps]).then((results) => {
       expect(results.every((r) => r.status === 'accepted')).toBe(true);
@@ -161,8 +175,7 @@ describe('journal quotas at start', () => {
         runner: new EngineRunner(() => createEngineSet(site, T0), log),
         logger: log,
         metrics: createMetrics(),
-        apply: () => undefined,
-        publish: () => undefined,
+        out: { committed: () => undefined, publish: async () => undefined },
         now: () => T0,
         limits,
       });

@@ -51,26 +51,17 @@ export async function createBroker(
   return { broker, accounts };
 }
 
-/** Publish as the gateway itself (no client: the ACL hooks let it through). */
+/** Publish as the gateway itself (no client: the ACL hooks let it through). The payload is encoded by the caller, once. */
 export function publishAsGateway(
   broker: Aedes,
   topic: string,
-  payload: string | Buffer | object,
+  payload: Buffer,
   qos: 0 | 1,
   retain = false,
 ): Promise<void> {
-  const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
   return new Promise((resolve, reject) => {
-    broker.publish(
-      {
-        cmd: 'publish',
-        topic,
-        payload: Buffer.isBuffer(body) ? body : Buffer.from(body),
-        qos,
-        retain,
-        dup: false,
-      },
-      (err) => (err ? reject(err) : resolve()),
+    broker.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, (err) =>
+      err ? reject(err) : resolve(),
     );
   });
 }

@@ -22,8 +22,7 @@ import type { Journal } from '../journal/journal.js';
 import type { JournalBody, JournalEntry, OpInput } from '../journal/types.js';
 import { type GatewayMetrics, reasonLabel } from '../metrics.js';
 import type { DeviceMessage, Reject, Transport } from '../model/event.js';
-import { eventToWire } from '../model/wire.js';
-import type { IngestPort, IngestResult, MessageOrigin } from '../ports.js';
+import type { IngestPort, IngestResult, MessageOrigin, OutboundSink } from '../ports.js';
 import { topics } from '../topics.js';
 import { SeqDedupe } from './dedupe.js';
 import { DEFAULT_TURN, type Lane, Lanes, laneOf, type TurnLimits } from './lanes.js';
@@ -45,9 +44,8 @@ export interface PipelineDeps {
   runner: EngineRunner;
   logger: Logger;
   metrics: GatewayMetrics;
-  /** Applies publishes and device commands (the broker / serial edges). */
-  apply: (effects: readonly OutboundEffect[]) => void;
-  publish: (topic: string, payload: unknown, qos: 0 | 1, retain?: boolean) => void;
+  /** Where everything a commit causes goes (runtime/outbound.ts), and where rejects are published. */
+  out: OutboundSink;
   now?: () => number;
   /** Per-device rate and journal quota (none: unlimited). */
   limits?: DeviceLimits;
@@ -71,7 +69,6 @@ export class Pipeline implements IngestPort {
   private readonly reports = new ReportThrottle();
   private scheduled = false;
   private readonly dedupe = new SeqDedupe();
-  private readonly listeners = new Set<(entries: readonly JournalEntry[]) => void>();
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -130,7 +127,7 @@ export class Pipeline implements IngestPort {
     const r: Reject = { topic, device, reason, at: this.now(), transport };
     this.deps.metrics.rejects.inc({ reason: reasonLabel(reason) });
     this.deps.logger.warn({ topic, device, reason, transport }, 'input rejected');
-    this.deps.publish(topics.rejects, { topic, device, reason, at: new Date(r.at).toISOString() }, 0);
+    void this.deps.out.publish(topics.rejects, { topic, device, reason, at: new Date(r.at).toISOString() });
   }
 
   /**
@@ -145,17 +142,18 @@ export class Pipeline implements IngestPort {
     const repeats = this.reports.report(`${device}\u0000${label}`, now);
     if (repeats === null) return;
     this.deps.logger.warn({ topic, device, reason, transport, repeats }, 'input rejected');
-    this.deps.publish(topics.rejects, { topic, device, reason, at: new Date(now).toISOString(), repeats }, 0);
+    void this.deps.out.publish(topics.rejects, {
+      topic,
+      device,
+      reason,
+      at: new Date(now).toISOString(),
+      repeats,
+    });
   }
 
   /** Inputs waiting per lane, and the journal's room (for /healthz). */
   health(): Record<string, unknown> {
     return { waiting: this.lanes.waiting, room: this.deps.room?.health() ?? null };
-  }
-
-  onCommitted(listener: (entries: readonly JournalEntry[]) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   /** Arm the engines' timers; called once after start-up replay. */
@@ -298,25 +296,9 @@ export class Pipeline implements IngestPort {
     return items.slice(taken);
   }
 
-  /** Fan-out of a commit: the engines' effects (alert publishes) before the events' republish. */
+  /** Fan-out of a commit (the engines' effects, then the events' republish), then re-arm the timer. */
   private afterCommit(appended: JournalEntry[], effects: OutboundEffect[]): void {
-    if (effects.length > 0) this.deps.apply(effects);
-    for (const entry of appended) {
-      if (entry.body.type === 'event') {
-        const e = entry.body.event;
-        this.deps.metrics.events.inc({ kind: e.kind, transport: e.transport });
-        this.deps.publish(topics.event(e.kind, e.zone, e.unit), eventToWire(e), 1);
-      }
-    }
-    if (appended.length > 0) {
-      for (const l of this.listeners) {
-        try {
-          l(appended);
-        } catch (err) {
-          this.deps.logger.error({ err }, 'journal listener failed');
-        }
-      }
-    }
+    this.deps.out.committed(appended, effects);
     this.schedule();
   }
 

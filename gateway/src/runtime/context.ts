@@ -11,5 +11,7 @@ export type {
   IngestPort,
   IngestResult,
   MessageOrigin,
+  OutboundSink,
+  PublishOptions,
   RouteHandler,
 } from '../ports.js';

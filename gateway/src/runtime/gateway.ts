@@ -9,10 +9,9 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import type { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 import { LoginGuard, throttleOptionsFrom } from '../auth/guard.js';
-import { createBroker, publishAsGateway } from '../broker/broker.js';
+import { createBroker } from '../broker/broker.js';
 import { attachAlertCatchUp } from '../broker/catch-up.js';
 import { type ConnLimits, DEFAULT_LIMITS, decoupleDeliveries, limitReporter } from '../broker/conn-guard.js';
 import { attachMqttWebSocket, listen, mqttTcpServer, mqttTlsServer } from '../broker/listeners.js';
@@ -20,7 +19,7 @@ import { withMqtt5 } from '../broker/mqtt5.js';
 import { parseDuration } from '../config/schema.js';
 import type { Site } from '../config/site.js';
 import { createEngineSet, makeQueries } from '../engines/index.js';
-import { EngineRunner, type OutboundEffect } from '../engines/runner.js';
+import { EngineRunner } from '../engines/runner.js';
 import { registerApi } from '../http/api.js';
 import { Router, sendJson } from '../http/router.js';
 import { DeviceLimits } from '../ingest/limits.js';
@@ -35,10 +34,10 @@ import {
 } from '../ingest/room.js';
 import { Journal } from '../journal/journal.js';
 import { createMetrics } from '../metrics.js';
-import { topics } from '../topics.js';
+import type { Extension, GatewayContext, IngestPort } from '../ports.js';
 import { EngineClock, systemSources } from './clock.js';
 import { ClockGuard } from './clock-guard.js';
-import type { CommandRoute, Extension, GatewayContext } from '../ports.js';
+import { Outbound } from './outbound.js';
 
 export interface ListenOptions {
   host: string;
@@ -104,47 +103,29 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     'engines rebuilt from the journal',
   );
 
-  let broker: Aedes | null = null;
-  const commandRoutes: CommandRoute[] = [];
-  // Set when stop() closes the broker: what is still published then (clients' wills, a last
-  // commit) is already journaled, and consoles catch up on reconnect, so it is no error.
-  let brokerClosing = false;
-  const publish = (topic: string, payload: unknown, qos: 0 | 1, retain = false): Promise<void> => {
-    if (!broker || brokerClosing) return Promise.resolve();
-    const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
-    return publishAsGateway(broker, topic, body, qos, retain).catch((err: unknown) => {
-      if (brokerClosing) logger.debug({ topic }, 'publish dropped: the broker is stopping');
-      else logger.error({ err, topic }, 'publish failed');
-    });
+  // one login check and back-off for MQTT and HTTP Basic (the API, the console, /bulletin, Node-RED's count)
+  const logins = await LoginGuard.create({
+    site,
+    failures: metrics.authFailures,
+    throttle: throttleOptionsFrom(site.config.gateway?.auth?.throttle),
+  });
+  // The broker's hooks call the pipeline only once a client is connected (after the listeners
+  // below are up); the pipeline is built on the broker's outbound sink, so nothing it publishes
+  // can go out before there is a broker to carry it.
+  const ingest: IngestPort = {
+    accept: (message, origin) => pipeline.accept(message, origin),
+    reject: (topic, device, reason, transport) => pipeline.reject(topic, device, reason, transport),
+    operate: (input) => pipeline.operate(input),
   };
-  const apply = (effects: readonly OutboundEffect[]): void => {
-    for (const effect of effects) {
-      if (effect.type === 'publish') {
-        if (topicIsAlert(effect.topic)) metrics.alertsPublished.inc();
-        void publish(effect.topic, effect.payload, effect.qos, effect.retain);
-      } else if (effect.type === 'command') {
-        const delivered = commandRoutes.some((r) => r.send(effect.device, effect.command));
-        if (!delivered) {
-          const c = effect.command;
-          void publish(
-            topics.deviceCommand(effect.device, 'rollcall'),
-            { call: c.call, deadline: new Date(c.deadline).toISOString(), unit: c.unit },
-            1,
-          );
-        }
-      } else {
-        logger[effect.level](effect.data ?? {}, effect.msg);
-      }
-    }
-  };
+  const { broker, accounts } = await createBroker({ site, ingest, logger, metrics, guard: logins });
+  const out = new Outbound({ broker, metrics, logger });
   const pipeline = new Pipeline({
     site,
     journal,
     runner,
     logger: logger.child({ component: 'ingest' }),
     metrics,
-    apply,
-    publish: (t, p, q, r) => void publish(t, p, q, r),
+    out,
     now,
     limits: new DeviceLimits({
       ...(il.rate ? { rate: il.rate } : {}),
@@ -167,31 +148,21 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     maxGapMs: parseDuration(clockCfg?.maxGap ?? '24h'),
   });
   clockGuard.start();
-  pipeline.onCommitted((entries) => clockGuard.onCommitted(entries));
+  out.onCommitted((entries) => clockGuard.onCommitted(entries));
   pipeline.warmUpQuotas();
-
-  // one login check and back-off for MQTT and HTTP Basic (the API, the console, /bulletin, Node-RED's count)
-  const logins = await LoginGuard.create({
-    site,
-    failures: metrics.authFailures,
-    throttle: throttleOptionsFrom(site.config.gateway?.auth?.throttle),
-  });
-  const created = await createBroker({ site, ingest: pipeline, logger, metrics, guard: logins });
-  broker = created.broker;
   const queries = makeQueries(runner);
-  attachAlertCatchUp(broker, created.accounts, (unit) => queries.alerts({ state: 'open', unit }), logger);
-  const aedes = broker;
+  attachAlertCatchUp(broker, accounts, (unit) => queries.alerts({ state: 'open', unit }), logger);
   // MQTT 5 clients are bridged to aedes (3.1.1 only); 3.1/3.1.1 clients pass through untouched
   const mqtt5Log = logger.child({ component: 'mqtt5' });
   const connLimits: ConnLimits = { ...DEFAULT_LIMITS, ...opts.connLimits };
   // a live delivery never waits for one client's socket (conn-guard.ts)
-  const handle = withMqtt5((stream: Duplex): unknown => decoupleDeliveries(aedes.handle(stream)), {
+  const handle = withMqtt5((stream: Duplex): unknown => decoupleDeliveries(broker.handle(stream)), {
     onError: (err) => mqtt5Log.debug({ err: err.message }, 'MQTT 5 connection closed'),
     limits: connLimits,
     onLimit: limitReporter({
       logger: logger.child({ component: 'broker' }),
       metrics,
-      accounts: created.accounts,
+      accounts,
       limits: connLimits,
     }),
   });
@@ -211,7 +182,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       status: !writable ? 'journal-unwritable' : roomState === 'ok' ? 'ok' : `journal-${roomState}`,
       site: site.id,
       uptimeS: Math.round(process.uptime()),
-      broker: { connections: broker?.connectedClients ?? 0, ...addresses },
+      broker: { connections: broker.connectedClients ?? 0, ...addresses },
       journal: { ...stats, ...room.health() },
       ingest: pipeline.health().waiting,
       influx: ext.influx ?? {
@@ -233,7 +204,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     metrics.journalBytes.set(stats.bytes);
     metrics.journalEntries.set(stats.entries);
     metrics.journalWritable.set(stats.writable ? 1 : 0);
-    metrics.connections.set(broker?.connectedClients ?? 0);
+    metrics.connections.set(broker.connectedClients ?? 0);
     res.writeHead(200, { 'content-type': metrics.registry.contentType });
     res.end(await metrics.registry.metrics());
   });
@@ -273,7 +244,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     addresses.http = await listen(http, 'HTTP listener', host, opts.listen.http);
   } catch (err) {
     await closeAll(servers);
-    await new Promise<void>((r) => broker?.close(() => r()));
+    await new Promise<void>((r) => broker.close(() => r()));
     journal.close();
     throw err;
   }
@@ -286,9 +257,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     dataDir: opts.dataDir,
     ingest: pipeline,
     http: router,
-    publish: (topic, payload, o) => publish(topic, payload, o?.qos ?? 0, o?.retain ?? false),
-    onCommitted: (l) => pipeline.onCommitted(l),
-    addCommandRoute: (r) => commandRoutes.push(r),
+    publish: (topic, payload, o) => out.publish(topic, payload, o),
+    onCommitted: (l) => out.onCommitted(l),
+    addCommandRoute: (r) => out.addCommandRoute(r),
     queries,
     addresses,
     logins,
@@ -329,8 +300,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       }
       pipeline.stop();
       runner.saveSnapshots(journal);
-      brokerClosing = true;
-      await new Promise<void>((r) => broker?.close(() => r()));
+      out.closingBroker();
+      await new Promise<void>((r) => broker.close(() => r()));
       await withTimeout(closing, 2_000, 'listeners close').catch(() => undefined);
       journal.close();
       logger.info('guardpost gateway stopped');
@@ -338,10 +309,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     return stopping;
   };
   return { addresses, health, stop };
-}
-
-function topicIsAlert(topic: string): boolean {
-  return topic.endsWith('/alert');
 }
 
 function safeHealth(e: Extension): Record<string, unknown> {
