@@ -1,17 +1,42 @@
-// Live alerts: the store (by id), the cards, the full-screen panic overlay,
-// the siren and desktop notifications.
+// Live alerts: the store (by id), the wall (grouped by zone with counts,
+// panics first, then by priority and age), the full-screen panic overlay
+// with its timer, the siren and desktop notifications, and the console's
+// inputs (ack, take, checklist, resolve with a classification, first view).
+import { card, WAITING } from './cards.js';
 import { $, h, replace, toMs } from './dom.js';
-import { clock, t } from './i18n.js';
+import { clock, errorText, fmtDate, t } from './i18n.js';
+import { Names } from './names.js';
 import { beep, startSiren, stopSiren } from './siren.js';
 
+/** @typedef {import('./types.js').Alert} Alert */
+/** @typedef {import('./types.js').ConsoleConfig} ConsoleConfig */
+/** @typedef {'ack' | 'resolve' | 'take' | 'view' | 'checklist'} Input */
+
 const OPEN = new Set(['raised', 'escalated', 'acknowledged']);
-const WAITING = new Set(['raised', 'escalated']);
 const HISTORY = 20;
+const SEVERITY = { critical: 0, warning: 1, info: 2 };
+
+/**
+ * Priority on the wall: waiting panics, other waiting alerts by severity,
+ * acknowledged ones, restored troubles waiting for a person last.
+ * @param {Alert} a
+ */
+export function rank(a) {
+  if (a.restored) return 9;
+  const sev = SEVERITY[a.severity] ?? 2;
+  if (WAITING.has(a.state)) return a.kind === 'panic' ? 0 : 1 + sev;
+  return a.kind === 'panic' ? 4 : 5 + sev;
+}
+
+/** Priority, then age (the longest waiting first). @param {Alert} a @param {Alert} b */
+export function byPriority(a, b) {
+  return rank(a) - rank(b) || (toMs(a.raisedAt) ?? 0) - (toMs(b.raisedAt) ?? 0);
+}
 
 export class AlertDesk {
   /**
    * @param {object} o
-   * @param {object} o.cfg config.json
+   * @param {ConsoleConfig} o.cfg config.json
    * @param {(topic: string, payload: object) => Promise<void>} o.publish
    * @param {() => void} o.onChange re-render hook (the board's tiles)
    * @param {() => void} o.onNews an alert appeared or changed state live (the board refetches)
@@ -21,24 +46,39 @@ export class AlertDesk {
     this.publish = publish;
     this.onChange = onChange;
     this.onNews = onNews;
+    this.names = new Names(cfg);
+    /** @type {Map<string, Alert>} */
     this.open = new Map();
+    /** @type {Alert[]} */
     this.history = [];
+    /** @type {Map<string, number>} */
     this.receivedAt = new Map();
+    /** @type {Set<string>} */
     this.silenced = new Set();
+    /** @type {Set<string>} */
     this.pending = new Set();
-    this.units = new Map(cfg.site.units.map((u) => [u.id, u]));
+    /** Cards with the resolve picker open. @type {Set<string>} */
+    this.resolving = new Set();
+    /** What was picked / typed in an open resolve picker. @type {Map<string, { classification: string, note: string }>} */
+    this.drafts = new Map();
+    /** Grouped cards with their member list open. @type {Set<string>} */
+    this.expanded = new Set();
+    /** Alerts whose first view was reported. @type {Set<string>} */
+    this.viewed = new Set();
+    /** @type {string | null} */
+    this.error = null;
+    document.addEventListener('visibilitychange', () => this.reportViews());
   }
 
-  unitLabel(id) {
-    const u = this.units.get(id);
-    return u ? `${u.id} ${u.name}` : id;
-  }
-
-  /** An alert state change from MQTT or the HTTP resync. Returns true when it is news. */
+  /**
+   * An alert state change from MQTT or the HTTP resync. Returns true when it is news.
+   * @param {Alert} alert
+   * @param {'mqtt' | 'resync'} [source]
+   */
   upsert(alert, source = 'mqtt') {
     if (!alert || typeof alert.id !== 'string') return false;
     const prev = this.open.get(alert.id);
-    if (prev && toMs(prev.updatedAt) > toMs(alert.updatedAt)) return false; // stale (redelivery)
+    if (prev && (toMs(prev.updatedAt) ?? 0) > (toMs(alert.updatedAt) ?? 0)) return false; // stale (redelivery)
     if (source === 'mqtt') {
       this.receivedAt.set(alert.id, Date.now());
       this.onNews?.();
@@ -46,6 +86,7 @@ export class AlertDesk {
     if (!OPEN.has(alert.state)) {
       if (prev || !this.history.some((a) => a.id === alert.id)) this.pushHistory(alert);
       this.open.delete(alert.id);
+      this.resolving.delete(alert.id);
       this.render();
       return Boolean(prev);
     }
@@ -56,6 +97,7 @@ export class AlertDesk {
     return isNew;
   }
 
+  /** @param {Alert} alert */
   pushHistory(alert) {
     this.history = [alert, ...this.history.filter((a) => a.id !== alert.id)].slice(0, HISTORY);
   }
@@ -64,6 +106,8 @@ export class AlertDesk {
    * After a (re)connect: the open alerts the gateway knows replace ours;
    * alerts we still show but the gateway no longer has open were closed while
    * we were away (unless a live message about them arrived during the request).
+   * @param {Alert[]} list
+   * @param {number} requestedAt
    */
   resync(list, requestedAt) {
     const ids = new Set();
@@ -83,12 +127,13 @@ export class AlertDesk {
     this.render();
   }
 
+  /** @param {Alert} alert */
   announce(alert) {
     if (alert.kind === 'panic' && WAITING.has(alert.state)) {
       if ('Notification' in window && Notification.permission === 'granted') {
         try {
-          const n = new Notification(t('notify.panic', { unit: this.unitLabel(alert.unit) }), {
-            body: this.messageOf(alert),
+          const n = new Notification(t('notify.panic', { unit: this.names.unit(alert.unit) }), {
+            body: fmtDate(toMs(alert.raisedAt) ?? Date.now(), this.cfg.site.timezone, { seconds: true }),
             tag: alert.id,
             requireInteraction: true,
           });
@@ -102,45 +147,67 @@ export class AlertDesk {
     }
   }
 
-  messageOf(a) {
-    const lang = document.documentElement.lang === 'en' ? 'en' : 'zh';
-    return (lang === 'en' ? a.messageEn : a.messageZh) || a.message || '';
+  /**
+   * The topic for an input: a console publishes on its own unit's topics, an admin on the alert's unit's.
+   * @param {Alert} a
+   * @param {Input} what
+   */
+  topicFor(a, what) {
+    const byUnit = this.cfg.topics[what];
+    if (!byUnit) return undefined;
+    return this.cfg.account.kind === 'console' ? byUnit[this.cfg.account.unit ?? ''] : byUnit[a.unit];
   }
 
-  ackTopic(a) {
-    // a console acknowledges on its own unit's topic; an admin on the alert's unit
-    return this.cfg.account.kind === 'console'
-      ? this.cfg.topics.ack[this.cfg.account.unit]
-      : this.cfg.topics.ack[a.unit];
-  }
-
-  resolveTopic(a) {
-    return this.cfg.account.kind === 'console'
-      ? this.cfg.topics.resolve[this.cfg.account.unit]
-      : this.cfg.topics.resolve[a.unit];
-  }
-
-  /** Whether the alert is addressed to this account (only targets may acknowledge; operators see all). */
+  /**
+   * Whether the alert is addressed to this account (only targets may acknowledge; operators see all).
+   * @param {Alert} a
+   */
   targetsMe(a) {
     if (this.cfg.account.kind === 'operator') return true;
-    return Array.isArray(a.targets) ? a.targets.includes(this.cfg.account.unit) : true;
+    return Array.isArray(a.targets) ? a.targets.includes(this.cfg.account.unit ?? '') : true;
   }
 
-  canResolve(a) {
+  /** @param {Alert} a @param {Input} what */
+  canAct(a, what) {
+    if (!this.topicFor(a, what)) return false;
+    if (what === 'view') return true;
     if (!this.cfg.account.canAck) return false;
-    return this.cfg.account.kind === 'operator' || a.unit === this.cfg.account.unit;
+    if (what === 'resolve') return this.cfg.account.kind === 'operator' || a.unit === this.cfg.account.unit;
+    return this.targetsMe(a);
   }
 
-  async act(a, what) {
-    const topic = what === 'ack' ? this.ackTopic(a) : this.resolveTopic(a);
+  /**
+   * Publish an input about an alert; the card shows it pending until the broker has it.
+   * @param {Alert} a
+   * @param {Input} what
+   * @param {Record<string, unknown>} [extra]
+   */
+  async act(a, what, extra = {}) {
+    const topic = this.topicFor(a, what);
     if (!topic) return;
-    this.pending.add(`${what}:${a.id}`);
+    const key = what === 'checklist' ? `checklist:${a.id}:${extra.step}` : `${what}:${a.id}`;
+    this.pending.add(key);
     this.render();
     try {
-      await this.publish(topic, { id: a.id });
+      await this.publish(topic, { id: a.id, ...extra });
+      this.error = null;
+    } catch (err) {
+      this.error = errorText(err) === t('err.network') ? t('err.publish') : errorText(err);
     } finally {
-      this.pending.delete(`${what}:${a.id}`);
+      this.pending.delete(key);
       this.render();
+    }
+  }
+
+  /** Report the first view of every open card on the wall, while the page is visible. */
+  reportViews() {
+    if (document.visibilityState !== 'visible') return;
+    for (const a of this.open.values()) {
+      if (this.viewed.has(a.id) || !this.canAct(a, 'view')) continue;
+      const topic = this.topicFor(a, 'view');
+      if (!topic) continue;
+      this.viewed.add(a.id);
+      this.publish(topic, { id: a.id }).catch(() => this.viewed.delete(a.id));
     }
   }
 
@@ -148,102 +215,44 @@ export class AlertDesk {
   waitingPanics() {
     return [...this.open.values()]
       .filter((a) => a.kind === 'panic' && WAITING.has(a.state))
-      .sort((a, b) => toMs(a.raisedAt) - toMs(b.raisedAt));
-  }
-
-  card(a, closed = false) {
-    const raised = toMs(a.raisedAt) ?? Date.now();
-    const cls = [
-      'alert',
-      `kind-${a.kind}`,
-      `state-${a.state}`,
-      `sev-${a.severity}`,
-      a.escalated || a.state === 'escalated' ? 'escalated' : '',
-      a.unit === this.cfg.account.unit ? 'mine' : '',
-    ].join(' ');
-    const actions = [];
-    if (!closed && this.cfg.account.canAck) {
-      if (WAITING.has(a.state) && this.targetsMe(a)) {
-        actions.push(
-          h('button', {
-            class: 'ack',
-            type: 'button',
-            disabled: this.pending.has(`ack:${a.id}`),
-            text: t('alerts.ack'),
-            onclick: () => this.act(a, 'ack'),
-          }),
-        );
-      }
-      if (this.canResolve(a)) {
-        actions.push(
-          h('button', {
-            class: 'resolve',
-            type: 'button',
-            disabled: this.pending.has(`resolve:${a.id}`),
-            text: t('alerts.resolve'),
-            onclick: () => this.act(a, 'resolve'),
-          }),
-        );
-      }
-    }
-    let ackLine = null;
-    if (a.ackBy) {
-      ackLine =
-        typeof a.ackMs === 'number'
-          ? t('alerts.ackBy', { by: a.ackBy, secs: (a.ackMs / 1000).toFixed(1) })
-          : t('alerts.ackByNoTime', { by: a.ackBy });
-    }
-    const details = Array.isArray(a.details) && a.details.length > 0 ? a.details.join('、') : null;
-    return h(
-      'article',
-      { class: cls, dataset: { alertId: a.id, state: a.state, kind: a.kind } },
-      h(
-        'div',
-        { class: 'alert-head' },
-        h('span', { class: 'kind', text: t(`kind.${a.kind}`) }),
-        h('span', { class: 'state', text: t(`state.${a.state}`) }),
-        h('span', { class: 'unit', text: this.unitLabel(a.unit) }),
-      ),
-      h('div', { class: 'msg', text: this.messageOf(a) }),
-      details ? h('div', { class: 'details', text: details }) : null,
-      h(
-        'div',
-        { class: 'meta' },
-        h('time', { datetime: a.raisedAt, text: fmtTime(raised, this.cfg.site.timezone) }),
-        closed
-          ? null
-          : h('span', {
-              class: 'elapsed',
-              dataset: { since: String(raised) },
-              text: clock(Date.now() - raised),
-            }),
-        a.device ? h('span', { class: 'device', text: a.device }) : null,
-      ),
-      a.escalated || a.state === 'escalated'
-        ? h('div', { class: 'escalation', text: t('alerts.escalated') })
-        : null,
-      ackLine ? h('div', { class: 'ackinfo', text: ackLine }) : null,
-      closed && a.resolvedBy
-        ? h('div', { class: 'ackinfo', text: t('alerts.resolvedBy', { by: a.resolvedBy }) })
-        : null,
-      closed && a.closedOnResync ? h('div', { class: 'ackinfo', text: t('alerts.closedOnResync') }) : null,
-      actions.length ? h('div', { class: 'actions' }, actions) : null,
-    );
+      .sort((a, b) => (toMs(a.raisedAt) ?? 0) - (toMs(b.raisedAt) ?? 0));
   }
 
   render() {
-    const list = [...this.open.values()].sort(
-      (a, b) => rank(a) - rank(b) || (toMs(b.raisedAt) ?? 0) - (toMs(a.raisedAt) ?? 0),
-    );
-    replace(
-      $('#alerts'),
-      list.length ? list.map((a) => this.card(a)) : h('p', { class: 'empty', text: t('alerts.none') }),
-    );
+    const sorted = [...this.open.values()].sort(byPriority);
+    /** @type {Map<string, Alert[]>} zones in the order of their most urgent alert */
+    const zones = new Map();
+    for (const a of sorted) zones.set(a.zone, [...(zones.get(a.zone) ?? []), a]);
+    const groups = [...zones].map(([zone, alerts]) => {
+      const waiting = alerts.filter((a) => WAITING.has(a.state)).length;
+      const count = alerts.reduce((n, a) => n + (a.group?.count ?? 1), 0);
+      return h(
+        'section',
+        { class: 'zone-group', dataset: { zone, count: String(count) } },
+        h(
+          'h3',
+          { class: 'zone-head' },
+          h('span', { class: 'zone-name', text: this.names.zone(zone) }),
+          h('span', {
+            class: 'zone-count',
+            text: waiting ? t('zone.countWaiting', { n: count, w: waiting }) : t('zone.count', { n: count }),
+          }),
+        ),
+        alerts.map((a) => card(this, a)),
+      );
+    });
+    replace($('#alerts'), groups.length ? groups : h('p', { class: 'empty', text: t('alerts.none') }));
     replace(
       $('#history'),
-      this.history.map((a) => this.card(a, true)),
+      this.history.map((a) => card(this, a, true)),
     );
+    const err = $('#alerts-error');
+    if (err) {
+      err.hidden = this.error === null;
+      err.textContent = this.error ?? '';
+    }
     this.renderOverlay();
+    this.reportViews();
     this.onChange?.();
   }
 
@@ -257,17 +266,22 @@ export class AlertDesk {
       stopSiren();
       return;
     }
-    const a = shown[0];
+    const a = /** @type {Alert} */ (shown[0]);
+    const raised = toMs(a.raisedAt) ?? Date.now();
     overlay.hidden = false;
     overlay.dataset.alertId = a.id;
-    $('#overlay-unit').textContent = this.unitLabel(a.unit);
-    $('#overlay-msg').textContent = this.messageOf(a);
+    $('#overlay-unit').textContent = this.names.unit(a.unit);
+    $('#overlay-msg').textContent = a.device ? this.names.device(a.device) : '';
+    $('#overlay-time').textContent = fmtDate(raised, this.cfg.site.timezone, { seconds: true });
+    const timer = $('#overlay-timer');
+    timer.dataset.since = String(raised);
+    timer.textContent = clock(Date.now() - raised);
     $('#overlay-more').textContent = shown.length > 1 ? t('overlay.more', { n: shown.length - 1 }) : '';
-    const ack = $('#overlay-ack');
-    ack.hidden = !this.cfg.account.canAck || !this.targetsMe(a);
+    const ack = /** @type {HTMLButtonElement} */ ($('#overlay-ack'));
+    ack.hidden = !this.canAct(a, 'ack');
     ack.disabled = this.pending.has(`ack:${a.id}`);
     ack.onclick = () => this.act(a, 'ack');
-    $('#overlay-silence').onclick = () => {
+    /** @type {HTMLButtonElement} */ ($('#overlay-silence')).onclick = () => {
       this.silenced.add(a.id);
       this.renderOverlay();
     };
@@ -277,29 +291,7 @@ export class AlertDesk {
   /** Update the running timers once a second without rebuilding the cards. */
   tick() {
     for (const el of document.querySelectorAll('.elapsed[data-since]')) {
-      el.textContent = clock(Date.now() - Number(el.dataset.since));
+      if (el instanceof HTMLElement) el.textContent = clock(Date.now() - Number(el.dataset.since));
     }
-  }
-}
-
-function rank(a) {
-  if (a.kind === 'panic' && WAITING.has(a.state)) return 0;
-  if (WAITING.has(a.state)) return 1;
-  return 2;
-}
-
-export function fmtTime(ms, timeZone) {
-  try {
-    return new Intl.DateTimeFormat(undefined, {
-      timeZone,
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hour12: false,
-    }).format(ms);
-  } catch {
-    return new Date(ms).toLocaleString();
   }
 }

@@ -1,5 +1,8 @@
 // HTTP calls to the gateway with the logged-in account as HTTP Basic auth.
+// Failures become an ApiError carrying the status (and the gateway's `code`
+// when it sends one): the page words them itself (i18n errorText).
 
+/** @param {string} user @param {string} password */
 function basic(user, password) {
   const bytes = new TextEncoder().encode(`${user}:${password}`);
   let bin = '';
@@ -7,29 +10,59 @@ function basic(user, password) {
   return `Basic ${btoa(bin)}`;
 }
 
+export class ApiError extends Error {
+  /** @param {string} message @param {number} status 0: no answer @param {string | undefined} code */
+  constructor(message, status, code) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
 export class Api {
+  /** @param {string} user @param {string} password */
   constructor(user, password) {
     this.auth = basic(user, password);
   }
 
-  /** GET a JSON document; throws Error with .status on HTTP errors. */
+  /**
+   * GET a JSON document; throws ApiError on HTTP and network errors.
+   * @param {string} path
+   * @returns {Promise<any>}
+   */
   async get(path) {
-    const res = await fetch(path, {
-      headers: { authorization: this.auth, accept: 'application/json' },
-      cache: 'no-store',
-    });
+    let res;
+    try {
+      res = await fetch(path, {
+        headers: { authorization: this.auth, accept: 'application/json' },
+        cache: 'no-store',
+      });
+    } catch (err) {
+      throw new ApiError(`${path}: ${err instanceof Error ? err.message : 'network'}`, 0, undefined);
+    }
     if (!res.ok) {
-      const err = new Error(`${path}: HTTP ${res.status}`);
-      err.status = res.status;
-      throw err;
+      /** @type {string | undefined} */
+      let code;
+      try {
+        const body = await res.json();
+        if (body && typeof body.code === 'string') code = body.code;
+      } catch {
+        // not JSON: the status says enough
+      }
+      throw new ApiError(`${path}: HTTP ${res.status}`, res.status, code);
     }
     return res.json();
   }
 }
 
-/** Pull a list out of `{ key: [...] }`, a bare array, or nothing. */
+/**
+ * Pull a list out of `{ key: [...] }`, a bare array, or nothing.
+ * @param {unknown} doc
+ * @param {string} key
+ * @returns {any[]}
+ */
 export function listOf(doc, key) {
   if (Array.isArray(doc)) return doc;
-  if (doc && Array.isArray(doc[key])) return doc[key];
-  return [];
+  const list = doc && typeof doc === 'object' ? /** @type {Record<string, unknown>} */ (doc)[key] : null;
+  return Array.isArray(list) ? list : [];
 }

@@ -5,10 +5,14 @@ import { AlertDesk } from './alerts.js';
 import { Api, listOf } from './api.js';
 import { ZoneBoard } from './board.js';
 import { $ } from './dom.js';
-import { applyI18n, getLang, setLang, t } from './i18n.js';
+import { applyI18n, errorText, fmtClock, getLang, setLang, t } from './i18n.js';
 import { audioReady, unlock } from './siren.js';
 
+/** @typedef {import('./types.js').ConsoleConfig} ConsoleConfig */
+/** @typedef {import('./types.js').MqttClient} MqttClient */
+
 const SESSION_KEY = 'gp.session';
+/** @type {{ stop(): void, rerender(): void } | null} */
 let current = null;
 
 function savedSession() {
@@ -23,7 +27,10 @@ function savedSession() {
   return null;
 }
 
-/** One clientId per account and browser, kept across reloads, so the broker keeps our session. */
+/**
+ * One clientId per account and browser, kept across reloads, so the broker keeps our session.
+ * @param {string} user
+ */
 function clientIdFor(user) {
   const key = `gp.clientId.${user}`;
   let id = localStorage.getItem(key);
@@ -37,6 +44,7 @@ function clientIdFor(user) {
   return id;
 }
 
+/** @param {string} state */
 function setConn(state) {
   const el = $('#conn');
   el.dataset.state = state;
@@ -44,6 +52,7 @@ function setConn(state) {
   document.body.dataset.conn = state;
 }
 
+/** @param {string} [error] */
 function showLogin(error) {
   $('#login').hidden = false;
   $('#app').hidden = true;
@@ -52,13 +61,15 @@ function showLogin(error) {
   $('#login-error').textContent = error ?? '';
 }
 
+/** @param {string} user @param {string} password @param {boolean} remember */
 async function login(user, password, remember) {
   const api = new Api(user, password);
+  /** @type {ConsoleConfig} */
   let cfg;
   try {
     cfg = await api.get('config.json');
   } catch (err) {
-    showLogin(err.status === 401 ? t('login.failed') : t('login.network', { msg: err.message }));
+    showLogin(errorText(err));
     return;
   }
   const store = remember ? localStorage : sessionStorage;
@@ -66,22 +77,28 @@ async function login(user, password, remember) {
   start(cfg, api, user, password);
 }
 
+/** @param {ConsoleConfig} cfg @param {Api} api @param {string} user @param {string} password */
 function start(cfg, api, user, password) {
   $('#login').hidden = true;
   $('#app').hidden = false;
   $('#logout').hidden = false;
   const acc = cfg.account;
   const unit = acc.unit ? cfg.site.units.find((u) => u.id === acc.unit) : null;
-  $('#whoami').textContent = unit ? `${acc.id} · ${unit.id} ${unit.name}` : `${acc.id} (${acc.role})`;
+  // names, not ids: the account's own name and, for a duty room, its unit
+  $('#whoami').textContent = acc.name ?? (unit ? t('dutyRoom', { name: unit.name }) : t(`role.${acc.role}`));
   $('#site-name').textContent = cfg.site.name;
   document.body.dataset.account = acc.id;
   document.body.dataset.tz = cfg.site.timezone;
 
+  /** @type {MqttClient | null} */
   let client = null;
+  /** @type {(topic: string, payload: object) => Promise<void>} */
   const publish = (topic, payload) =>
     new Promise((resolve, reject) => {
       if (!client) return reject(new Error('not connected'));
-      client.publish(topic, JSON.stringify(payload), { qos: 1 }, (err) => (err ? reject(err) : resolve()));
+      client.publish(topic, JSON.stringify(payload), { qos: 1 }, (err) =>
+        err ? reject(err) : resolve(undefined),
+      );
     });
   const desk = new AlertDesk({
     cfg,
@@ -108,7 +125,7 @@ function start(cfg, api, user, password) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const url = `${scheme}://${location.hostname}:${cfg.wsPort}${cfg.wsPath}`;
   setConn('connecting');
-  client = window.mqtt.connect(url, {
+  const mqtt = window.mqtt.connect(url, {
     username: user,
     password,
     clientId: clientIdFor(user),
@@ -119,26 +136,27 @@ function start(cfg, api, user, password) {
     connectTimeout: 10_000,
     resubscribe: true,
   });
-  client.on('connect', () => {
+  client = mqtt;
+  mqtt.on('connect', () => {
     setConn('online');
-    client.subscribe(Object.fromEntries(cfg.topics.subscribe.map((topic) => [topic, { qos: 1 }])), () => {
+    mqtt.subscribe(Object.fromEntries(cfg.topics.subscribe.map((topic) => [topic, { qos: 1 }])), () => {
       resync();
       board.refresh();
     });
   });
-  client.on('reconnect', () => setConn('reconnecting'));
-  client.on('offline', () => setConn('reconnecting'));
-  client.on('close', () => {
+  mqtt.on('reconnect', () => setConn('reconnecting'));
+  mqtt.on('offline', () => setConn('reconnecting'));
+  mqtt.on('close', () => {
     if (document.body.dataset.conn === 'online') setConn('reconnecting');
   });
-  client.on('error', (err) => {
+  mqtt.on('error', (err) => {
     // CONNACK 4/5: bad credentials or not authorised: stop hammering the broker
     if (err && (err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135)) {
       setConn('refused');
-      client.end(true);
+      mqtt.end(true);
     }
   });
-  client.on('message', (topic, payload) => {
+  mqtt.on('message', (topic, payload) => {
     let doc;
     try {
       doc = JSON.parse(new TextDecoder().decode(payload));
@@ -174,14 +192,7 @@ function logout() {
 }
 
 function tickClock() {
-  const tz = document.body.dataset.tz || undefined;
-  $('#clock').textContent = new Intl.DateTimeFormat(getLang() === 'zh' ? 'zh-CN' : 'en-GB', {
-    timeZone: tz,
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  }).format(Date.now());
+  $('#clock').textContent = fmtClock(Date.now(), document.body.dataset.tz || undefined);
 }
 
 function init() {
@@ -210,16 +221,16 @@ function init() {
   $('#logout').addEventListener('click', logout);
   $('#login-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const user = $('#username').value.trim();
-    const password = $('#password').value;
-    if (user) login(user, password, $('#remember').checked);
+    const user = /** @type {HTMLInputElement} */ ($('#username')).value.trim();
+    const password = /** @type {HTMLInputElement} */ ($('#password')).value;
+    if (user) login(user, password, /** @type {HTMLInputElement} */ ($('#remember')).checked);
   });
   setInterval(tickClock, 1000);
   tickClock();
 
   const s = savedSession();
   if (s) {
-    $('#username').value = s.user;
+    /** @type {HTMLInputElement} */ ($('#username')).value = s.user;
     login(s.user, s.password, localStorage.getItem(SESSION_KEY) !== null);
   } else {
     showLogin();

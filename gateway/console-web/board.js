@@ -1,25 +1,40 @@
 // The zone board: unit tiles coloured by state, device health, today's tours
 // and the last roll call, refreshed from the gateway's HTTP API.
 
-import { fmtTime } from './alerts.js';
 import { listOf } from './api.js';
 import { $, h, replace, toMs } from './dom.js';
-import { ago, t } from './i18n.js';
+import { ago, fmtDate, list, t } from './i18n.js';
+
+/** @typedef {import('./types.js').ConsoleConfig} ConsoleConfig */
+/** @typedef {import('./types.js').Alert} Alert */
+/** @typedef {import('./alerts.js').AlertDesk} AlertDesk */
+/** @typedef {import('./api.js').Api} Api */
+/** @typedef {{ id: string, kind: string | null, unit: string, online: boolean | null, battery: number | null, last: number | null }} Device */
 
 const REFRESH_MS = 20_000;
 const PATROL_KINDS = new Set(['patrol_missed', 'patrol_late']);
 
 export class ZoneBoard {
+  /** @param {{ cfg: ConsoleConfig, api: Api, desk: AlertDesk }} o */
   constructor({ cfg, api, desk }) {
     this.cfg = cfg;
     this.api = api;
     this.desk = desk;
+    this.names = desk.names;
+    /** @type {Device[]} */
     this.devices = [];
+    /** @type {any[]} */
     this.tours = [];
+    /** @type {any} */
     this.rollcall = null;
+    /** @type {Alert[]} */
     this.zoneAlerts = [];
+    /** @type {Set<string>} */
     this.errors = new Set();
-    this.timer = null;
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.timer = undefined;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.soon = undefined;
     const acc = cfg.account;
     this.zones = acc.zone ? cfg.site.zones.filter((z) => z.id === acc.zone) : cfg.site.zones;
     this.unitOfCheckpoint = new Map(cfg.site.checkpoints.map((c) => [c.id, c.unit]));
@@ -42,6 +57,7 @@ export class ZoneBoard {
     this.soon = setTimeout(() => this.refresh(), 500);
   }
 
+  /** @param {string} what @param {() => Promise<void>} fn */
   async load(what, fn) {
     try {
       await fn();
@@ -84,7 +100,10 @@ export class ZoneBoard {
     this.render();
   }
 
-  /** Retained gp/v1/rollcall/{call}/result messages (operators): the same view as /api/rollcalls. */
+  /**
+   * Retained gp/v1/rollcall/{call}/result messages (operators): the same view as /api/rollcalls.
+   * @param {any} doc
+   */
   onRollcallResult(doc) {
     if (!doc || typeof doc.call !== 'string') return;
     const known = toMs(this.rollcall?.startedAt) ?? 0;
@@ -92,6 +111,7 @@ export class ZoneBoard {
     this.render();
   }
 
+  /** @param {string} unitId */
   unitState(unitId) {
     const open = [...this.desk.open.values(), ...this.zoneAlerts].filter(
       (a) => a.unit === unitId && a.state !== 'resolved',
@@ -131,7 +151,7 @@ export class ZoneBoard {
       return h(
         'div',
         { class: 'zone' },
-        this.zones.length > 1 ? h('h3', { text: t('board.zone', { name: `${z.name} (${z.id})` }) }) : null,
+        this.zones.length > 1 ? h('h3', { text: z.name }) : null,
         h(
           'div',
           { class: 'tiles' },
@@ -145,7 +165,6 @@ export class ZoneBoard {
                 class: `tile tile-${state}${u.id === acc.unit ? ' tile-mine' : ''}`,
                 dataset: { unit: u.id, state },
               },
-              h('div', { class: 'tile-id', text: u.id }),
               h('div', { class: 'tile-name', text: u.name }),
               h(
                 'div',
@@ -185,8 +204,8 @@ export class ZoneBoard {
                   text: tour.routeName ?? this.routes.get(tour.route)?.name ?? tour.route,
                 }),
                 h('span', { class: 'tour-status', text: t(`tour.status.${status}`) }),
-                started ? h('span', { class: 'tour-time', text: fmtTime(started, tz) }) : null,
-                tour.guard ? h('span', { class: 'tour-guard', text: tour.guard }) : null,
+                started ? h('span', { class: 'tour-time', text: fmtDate(started, tz) }) : null,
+                tour.guard ? h('span', { class: 'tour-guard', text: this.names.guard(tour.guard) }) : null,
               ),
               h(
                 'div',
@@ -220,9 +239,7 @@ export class ZoneBoard {
               h(
                 'tr',
                 {},
-                ['dev.id', 'dev.kind', 'dev.online', 'dev.battery', 'dev.last'].map((k) =>
-                  h('th', { text: t(k) }),
-                ),
+                DEVICE_COLUMNS.map((k) => h('th', { text: t(k) })),
               ),
             ),
             h(
@@ -232,17 +249,25 @@ export class ZoneBoard {
                 h(
                   'tr',
                   { class: d.online === false ? 'down' : '', dataset: { device: d.id } },
-                  h('td', { text: d.id }),
-                  h('td', { text: d.kind ? t(`dev.kind.${d.kind}`) : '' }),
+                  // data-label: the phone layout shows each row as a small card with labels
+                  h(
+                    'td',
+                    { class: 'dev-name', 'data-label': t('dev.id') },
+                    this.names.devices.get(d.id)?.location ?? '',
+                    h('small', { text: d.id }),
+                  ),
+                  h('td', { 'data-label': t('dev.kind'), text: d.kind ? t(`dev.kind.${d.kind}`) : '' }),
                   h('td', {
                     class: 'online',
+                    'data-label': t('dev.online'),
                     text: d.online === null ? '—' : d.online ? `● ${t('dev.yes')}` : `○ ${t('dev.no')}`,
                   }),
                   h('td', {
                     class: d.battery !== null && d.battery < 20 ? 'low' : '',
+                    'data-label': t('dev.battery'),
                     text: d.battery === null ? '—' : `${d.battery}%`,
                   }),
-                  h('td', { text: d.last ? ago(Date.now() - d.last) : '—' }),
+                  h('td', { 'data-label': t('dev.last'), text: d.last ? ago(Date.now() - d.last) : '—' }),
                 ),
               ),
             ),
@@ -251,50 +276,67 @@ export class ZoneBoard {
     );
     const err = $('#board-error');
     err.hidden = this.errors.size === 0;
-    err.textContent = this.errors.size ? t('board.apiError', { what: [...this.errors].join(', ') }) : '';
+    err.textContent = this.errors.size
+      ? t('board.apiError', { what: list([...this.errors].map((w) => t(`board.part.${w}`))) })
+      : '';
   }
 
   renderRollcall() {
     const rc = this.rollcall;
     if (!rc) return h('p', { class: 'empty', text: t('board.noRollcall') });
     const scope = this.cfg.account.zone;
-    const rows = (Array.isArray(rc.units) ? rc.units : []).filter((r) => !scope || r.zone === scope);
+    /** @type {any[]} */
+    const rows = (Array.isArray(rc.units) ? rc.units : []).filter(
+      (/** @type {any} */ r) => !scope || r.zone === scope,
+    );
     const when = toMs(rc.deadline ?? rc.startedAt);
     return h(
       'div',
       { class: `rollcall rc-${rc.state ?? 'closed'}` },
-      h('div', {
-        class: 'rc-head',
-        text: `${rc.call} · ${when ? fmtTime(when, this.cfg.site.timezone) : ''}`,
-      }),
+      h('div', { class: 'rc-head', text: when ? fmtDate(when, this.cfg.site.timezone) : '' }),
       rows.map((r) => {
         const present = countOf(r.present) + countOf(r.late);
-        const absent = Array.isArray(r.absent) ? r.absent.map(nameOf) : [];
+        /** @type {string[]} */
+        const absent = Array.isArray(r.absent)
+          ? r.absent.map((/** @type {unknown} */ g) => this.nameOf(g))
+          : [];
         return h(
           'div',
           { class: `rc-unit${absent.length ? ' rc-absent' : ''}`, dataset: { unit: r.unit } },
-          h('span', { class: 'rc-name', text: this.desk.unitLabel(r.unit) }),
+          h('span', { class: 'rc-name', text: this.names.unit(r.unit) }),
           h('span', { class: 'rc-present', text: t('rc.present', { n: present }) }),
           h('span', { class: 'rc-absent-n', text: t('rc.absent', { n: absent.length }) }),
           absent.length
-            ? h('div', { class: 'rc-who', text: t('rc.absentees', { names: absent.join('、') }) })
+            ? h('div', { class: 'rc-who', text: t('rc.absentees', { names: list(absent) }) })
             : null,
         );
       }),
     );
   }
+
+  /**
+   * A guard in a roll-call view: an object with a name, or a bare id (named from config).
+   * @param {unknown} g
+   */
+  nameOf(g) {
+    if (typeof g === 'string') return this.names.guard(g);
+    const o = /** @type {{ name?: string, guard?: string } | null} */ (g);
+    return o?.name ?? (o?.guard ? this.names.guard(o.guard) : '?');
+  }
 }
 
-/** A guard in a roll-call view: an object with a name, or a bare id. */
-function nameOf(g) {
-  return typeof g === 'string' ? g : (g?.name ?? g?.guard ?? '?');
-}
+const DEVICE_COLUMNS = ['dev.id', 'dev.kind', 'dev.online', 'dev.battery', 'dev.last'];
 
+/** @param {unknown} v */
 function countOf(v) {
   return Array.isArray(v) ? v.length : Number(v ?? 0) || 0;
 }
 
-/** Tolerant of the field names a device snapshot may use. */
+/**
+ * Tolerant of the field names a device snapshot may use.
+ * @param {any} d
+ * @returns {Device}
+ */
 function normDevice(d) {
   const online =
     typeof d.online === 'boolean' ? d.online : typeof d.status === 'string' ? d.status === 'online' : null;
@@ -308,7 +350,10 @@ function normDevice(d) {
   };
 }
 
-/** Epoch ms of today's local midnight in the site's timezone. */
+/**
+ * Epoch ms of today's local midnight in the site's timezone.
+ * @param {string} timeZone
+ */
 function startOfLocalDay(timeZone) {
   const now = Date.now();
   try {
@@ -319,7 +364,7 @@ function startOfLocalDay(timeZone) {
       second: '2-digit',
       hourCycle: 'h23',
     }).formatToParts(now);
-    const get = (type) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+    const get = (/** @type {string} */ type) => Number(parts.find((p) => p.type === type)?.value ?? 0);
     return now - ((get('hour') * 60 + get('minute')) * 60 + get('second')) * 1000 - (now % 1000);
   } catch {
     const d = new Date(now);

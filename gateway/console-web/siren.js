@@ -1,7 +1,9 @@
 // A siren tone with WebAudio. Browsers only allow audio after a user gesture,
 // so unlock() is called from the first click / key press (the login counts).
 
+/** @type {AudioContext | null} */
 let ctx = null;
+/** @type {{ osc: OscillatorNode, lfo: OscillatorNode, gain: GainNode } | null} */
 let nodes = null;
 
 export function audioReady() {

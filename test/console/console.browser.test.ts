@@ -83,7 +83,7 @@ describe('duty-room console in chromium', () => {
     await page.fill('#password', 'secret');
     await page.click('#login-btn');
     await page.waitForSelector('#conn[data-state="online"]', { timeout: 30_000 });
-    expect(await page.textContent('#whoami')).toContain('U02 新城名苑');
+    expect(await page.textContent('#whoami')).toBe('新城名苑值班室');
     // the zone board shows the four east units, this unit marked
     await page.waitForSelector('.tile[data-unit="U04"]');
     expect(await page.locator('.tile').count()).toBe(4);
@@ -98,7 +98,7 @@ describe('duty-room console in chromium', () => {
     const card = page.locator('#alerts article.alert[data-kind="panic"]');
     await card.first().waitFor({ timeout: 30_000 });
     await page.waitForSelector('#panic-overlay:not([hidden])', { timeout: 30_000 });
-    expect(await page.textContent('#overlay-unit')).toContain('U01');
+    expect(await page.textContent('#overlay-unit')).toBe('洋河新区管委会');
     expect(await page.evaluate(() => document.body.classList.contains('panic'))).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}/console-panic.png` });
     const id = await card.first().getAttribute('data-alert-id');
@@ -119,7 +119,7 @@ describe('duty-room console in chromium', () => {
       timeout: 30_000,
     });
     await page.waitForSelector('#panic-overlay', { state: 'hidden' });
-    expect(await page.textContent(`#alerts article[data-alert-id="${id}"] .ackinfo`)).toContain('U02-duty');
+    expect(await page.textContent(`#alerts article[data-alert-id="${id}"] .ackinfo`)).toContain('新城名苑值班室');
     // U02 is not the origin unit: it may acknowledge, not resolve
     expect(await page.locator(`#alerts article[data-alert-id="${id}"] button.resolve`).count()).toBe(0);
     expect(await page.locator('.tile[data-unit="U01"]').getAttribute('data-state')).toBe('alert');
@@ -171,7 +171,7 @@ describe('duty-room console in chromium', () => {
     expect(await page.locator(`#history article[data-alert-id="${acked}"]`).count()).toBe(0);
     // a new panic after the restart arrives live
     await press('U03-PANIC-1');
-    await page.waitForSelector('#alerts article.alert[data-kind="panic"] .unit:has-text("U03")', {
+    await page.waitForSelector('#alerts article.alert[data-kind="panic"] .unit:has-text("洋河实验小学")', {
       timeout: 30_000,
     });
     await page.waitForSelector('#panic-overlay:not([hidden])', { timeout: 30_000 });
@@ -203,6 +203,12 @@ describe('duty-room console in chromium', () => {
     // a panic from U03 is still waiting: the admin's screen floods too; silence it to reach the list
     if (await admin.locator('#panic-overlay:not([hidden])').count()) await admin.click('#overlay-silence');
     await card.locator('button.resolve').click();
+    // a classification is required: confirming without one only asks for it
+    await card.locator('.resolve-form button[type="submit"]').click();
+    expect(await card.locator('.resolve-form').count()).toBe(1);
+    await card.locator('.resolve-form input[value="real"]').check();
+    await card.locator('.resolve-form textarea').fill('现场核实');
+    await card.locator('.resolve-form button[type="submit"]').click();
     const resolved = await u03Inbox.waitFor(
       (m) =>
         m.topic === 'gp/v1/unit/U03/alert' &&

@@ -2,50 +2,27 @@
  * GET /console/config.json: what the duty-room page needs after login — the
  * MQTT-over-WebSocket port, the account (and for a console its unit and
  * zone), the topics it may use (built here with topics.ts, so the browser
- * never spells a topic itself) and the site's zones, units and devices.
+ * never spells a topic itself) and the site's zones, units, devices and the
+ * names of guards and accounts (screens show names, never ids).
  */
 import type { Site } from '../config/site.js';
-import { topics } from '../topics.js';
+import { ROOT, topics } from '../topics.js';
 import type { HumanAccount } from './auth.js';
+import type { ConsoleAccountInfo, ConsoleConfig } from './wire.js';
 
-export interface ConsoleAccountInfo {
-  id: string;
-  kind: 'console' | 'operator';
-  role: 'console' | 'admin' | 'technician';
-  unit: string | null;
-  zone: string | null;
-  /** May acknowledge and resolve alerts. */
-  canAck: boolean;
-}
+export type { ConsoleAccountInfo, ConsoleConfig } from './wire.js';
 
-export interface ConsoleConfig {
-  wsPort: number;
-  wsPath: string;
-  account: ConsoleAccountInfo;
-  topics: {
-    subscribe: string[];
-    /** unit → ack / resolve topic this account may publish to. */
-    ack: Record<string, string>;
-    resolve: Record<string, string>;
-  };
-  site: {
-    id: string;
-    name: string;
-    timezone: string;
-    zones: { id: string; name: string; lead: string | null; ackTimeout: string }[];
-    units: { id: string; name: string; zone: string; kind: string; neighbours: string[] }[];
-    devices: {
-      id: string;
-      kind: string;
-      unit: string;
-      checkpoint: string | null;
-      heartbeat: string | null;
-    }[];
-    checkpoints: { id: string; unit: string; name: string }[];
-    routes: { id: string; zone: string; name: string; checkpoints: string[]; joint: boolean }[];
-  };
-  /** Console account → unit (which duty room is which). */
-  consoles: { id: string; unit: string }[];
+/** Console inputs of issue 13 (docs/protocol-extensions.md): take, view, checklist. */
+type UnitInput = 'take' | 'view' | 'checklist';
+const unitInput = (unit: string, what: UnitInput): string => `${ROOT}/unit/${unit}/${what}`;
+const UNIT_INPUTS: readonly UnitInput[] = ['take', 'view', 'checklist'];
+
+/** The configured `name` of a human account, or null. */
+export function accountName(site: Site, id: string): string | null {
+  const a = site.accounts.get(id);
+  if (a?.kind === 'console') return a.console.name ?? null;
+  if (a?.kind === 'operator') return a.operator.name ?? null;
+  return null;
 }
 
 export function buildConsoleConfig(site: Site, account: HumanAccount, wsPort: number): ConsoleConfig {
@@ -54,12 +31,26 @@ export function buildConsoleConfig(site: Site, account: HumanAccount, wsPort: nu
   let subscribe: string[];
   const ack: Record<string, string> = {};
   const resolve: Record<string, string> = {};
-  if (account.kind === 'console') {
-    const unit = account.unit.id;
-    info = { id: account.id, kind: 'console', role: 'console', unit, zone: account.unit.zone, canAck: true };
-    subscribe = [topics.unitFilter(unit), topics.zoneFilter(account.unit.zone)];
+  const inputs: Record<UnitInput, Record<string, string>> = { take: {}, view: {}, checklist: {} };
+  const allow = (unit: string): void => {
     ack[unit] = topics.unitAck(unit);
     resolve[unit] = topics.unitResolve(unit);
+    for (const what of UNIT_INPUTS) inputs[what][unit] = unitInput(unit, what);
+  };
+  const name = accountName(site, account.id);
+  if (account.kind === 'console') {
+    const unit = account.unit.id;
+    info = {
+      id: account.id,
+      kind: 'console',
+      role: 'console',
+      unit,
+      zone: account.unit.zone,
+      name,
+      canAck: true,
+    };
+    subscribe = [topics.unitFilter(unit), topics.zoneFilter(account.unit.zone)];
+    allow(unit);
   } else {
     const admin = account.operator.role === 'admin';
     info = {
@@ -68,6 +59,7 @@ export function buildConsoleConfig(site: Site, account: HumanAccount, wsPort: nu
       role: account.operator.role,
       unit: null,
       zone: null,
+      name,
       canAck: admin,
     };
     // Operators may read gp/v1/#; the page needs only alerts and roll-call results, not every heartbeat.
@@ -77,18 +69,13 @@ export function buildConsoleConfig(site: Site, account: HumanAccount, wsPort: nu
       topics.operatorAlert(account.id),
       topics.rollcallResult('+'),
     ];
-    if (admin) {
-      for (const u of c.units) {
-        ack[u.id] = topics.unitAck(u.id);
-        resolve[u.id] = topics.unitResolve(u.id);
-      }
-    }
+    if (admin) for (const u of c.units) allow(u.id);
   }
   return {
     wsPort,
     wsPath: '/',
     account: info,
-    topics: { subscribe, ack, resolve },
+    topics: { subscribe, ack, resolve, ...inputs },
     site: {
       id: site.id,
       name: c.site.name,
@@ -100,6 +87,8 @@ export function buildConsoleConfig(site: Site, account: HumanAccount, wsPort: nu
         zone: u.zone,
         kind: u.kind,
         neighbours: site.neighbours.get(u.id) ?? [],
+        phone: u.phone ?? null,
+        address: u.address ?? null,
       })),
       devices: c.devices.map((d) => ({
         id: d.id,
@@ -107,7 +96,9 @@ export function buildConsoleConfig(site: Site, account: HumanAccount, wsPort: nu
         unit: d.unit,
         checkpoint: d.checkpoint ?? null,
         heartbeat: d.heartbeat ?? null,
+        location: d.location ?? null,
       })),
+      guards: c.guards.map((g) => ({ id: g.id, name: g.name, unit: g.unit })),
       checkpoints: c.checkpoints.map((p) => ({ id: p.id, unit: p.unit, name: p.name })),
       routes: c.routes.map((r) => ({
         id: r.id,
@@ -117,6 +108,7 @@ export function buildConsoleConfig(site: Site, account: HumanAccount, wsPort: nu
         joint: r.joint === true,
       })),
     },
-    consoles: c.consoles.map((k) => ({ id: k.id, unit: k.unit })),
+    consoles: c.consoles.map((k) => ({ id: k.id, unit: k.unit, name: accountName(site, k.id) })),
+    operators: c.operators.map((o) => ({ id: o.id, name: accountName(site, o.id) })),
   };
 }

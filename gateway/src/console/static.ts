@@ -16,9 +16,14 @@ export const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** The console page talks to the MQTT WebSocket port, which is another origin than the page's. */
+/**
+ * The console page talks to the MQTT WebSocket port, which is another origin
+ * than the page's. mqtt.js runs its keepalive timer in a worker built from a
+ * blob: URL (worker-timers), so a hidden tab's throttled page timers cannot
+ * starve the pings: `worker-src blob:` lets it.
+ */
 export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; media-src 'self' data:; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; media-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'";
 
 /**
  * Resolve a request path (already split on '/' and decoded by the router)
