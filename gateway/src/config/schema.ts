@@ -9,6 +9,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { arcZoneSchema, receiversSchema } from '../receivers/schema.js';
 
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
@@ -249,6 +250,8 @@ export const siteConfigSchema = z.strictObject({
       zone: id,
       kind: z.enum(zoneKinds),
       neighbours: z.array(id).optional(),
+      /** Zone number in reports to alarm receiving centres (extension, docs/receivers.md); default: 1-based index. */
+      arcZone: arcZoneSchema,
       /** Key-unit protection level (extension): 1, 2 or 3 sets the longest gap between completed patrols. */
       protectionLevel: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
       /** Duty-room phone and address shown on alert cards (extension, docs/site-config.md "Contact details"). */
@@ -374,6 +377,8 @@ export const siteConfigSchema = z.strictObject({
     .optional(),
   /** Weekly bulletin points scheme (extension, see docs/bulletin.md). */
   points: z.record(z.string(), z.number()).optional(),
+  /** Alarm receiving centres over SIA DC-09 (integrations.md §1, docs/receivers.md). */
+  receivers: receiversSchema,
 });
 
 export type SiteConfig = z.infer<typeof siteConfigSchema>;

@@ -8,6 +8,7 @@
  * skipped here (the schema reports them).
  */
 import { isPasswordHash } from '../auth/password.js';
+import { checkReceivers } from '../receivers/validate.js';
 import type { Problem } from './problem.js';
 import { normaliseUidOrNull } from './schema.js';
 import { didYouMean } from './suggest.js';
@@ -99,6 +100,7 @@ export function validateSite(raw: unknown): Findings {
   checkAccounts([devices, consoles, operators], problems);
   checkSite(raw, problems);
   checkGatewayPorts(raw, problems);
+  checkReceivers(raw, problems, warnings);
 
   // Zones: escalation goes to operators; the lead is one of the zone's units.
   for (const z of zones) {

@@ -7,6 +7,7 @@ import { influxOptionsFromConfig } from '../export/influx/config.js';
 import { createInfluxExtension } from '../export/influx/index.js';
 import { createNodeRedExtension } from '../nodered/index.js';
 import { noderedOptions } from '../nodered/options.js';
+import { createReceiversExtension } from '../receivers/index.js';
 import { createSerialExtension } from '../serial/index.js';
 import type { Extension } from '../ports.js';
 
@@ -23,6 +24,7 @@ export function buildExtensions(inputs: ExtensionInputs): Extension[] {
   const g = site.config.gateway ?? {};
   const list: Extension[] = [];
   if (site.config.serial.length > 0) list.push(createSerialExtension());
+  if (site.config.receivers.length > 0) list.push(createReceiversExtension(site.config.receivers));
   const influx = influxOptionsFromConfig(g.influx, env);
   if (influx) list.push(createInfluxExtension(influx));
   else
