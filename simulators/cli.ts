@@ -11,6 +11,7 @@ import { ReaderSim } from './devices/reader.js';
 import { RollcallTerminalSim } from './devices/rollcall.js';
 import { formatLoadReport, runLoad } from './load.js';
 import { makePtyPair, type PtyPair } from './pty.js';
+import { addZkCommand } from './zk-command.js';
 import {
   DEMO_PASSWORD,
   demoSitePath,
@@ -219,6 +220,8 @@ export function buildCli(): Command {
       await untilStopped(f.duration, false);
       await finish(sim, pty);
     });
+
+  addZkCommand(program, log, durationMs);
 
   program
     .command('scenario')

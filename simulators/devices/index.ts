@@ -14,3 +14,4 @@ export {
   type RollcallTerminalOptions,
   RollcallTerminalSim,
 } from './rollcall.js';
+export { type ZkAnswer, type ZkMessage, type ZkTerminalOptions, ZkTerminalSim } from './zk.js';

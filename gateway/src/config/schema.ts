@@ -10,6 +10,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { arcZoneSchema, receiversSchema } from '../receivers/schema.js';
+import { uplinkSchema } from '../uplink/schema.js';
 
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
@@ -197,6 +198,19 @@ export const gatewaySchema = z
           .optional(),
       })
       .optional(),
+    /** ZKTeco-style push terminals on /iclock/ (docs/zkpush.md). */
+    zkpush: z
+      .strictObject({
+        /** Largest body a terminal may post, KiB (default 256). */
+        maxBodyKB: z.number().int().min(1).max(16_384).optional(),
+        /** Time to receive a whole body (default 10s): slower uploads are cut off. */
+        bodyTimeout: duration.optional(),
+        /** Requests per terminal (default 5/s, burst 20). */
+        rate: z.strictObject({ perSecond: z.number().positive(), burst: z.number().int().min(1) }).optional(),
+        /** Poll interval handed to terminals (default 10s). */
+        delay: duration.optional(),
+      })
+      .optional(),
     /** Per-connection MQTT limits (docs/operators.md "Limits"). */
     limits: z
       .strictObject({
@@ -379,6 +393,8 @@ export const siteConfigSchema = z.strictObject({
   points: z.record(z.string(), z.number()).optional(),
   /** Alarm receiving centres over SIA DC-09 (integrations.md §1, docs/receivers.md). */
   receivers: receiversSchema,
+  /** City uplink: forward to an upstream MQTT broker (integrations.md §2, docs/site-config.md "City uplink"). */
+  uplink: uplinkSchema,
 });
 
 export type SiteConfig = z.infer<typeof siteConfigSchema>;

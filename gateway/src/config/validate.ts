@@ -12,6 +12,8 @@ import { checkReceivers } from '../receivers/validate.js';
 import type { Problem } from './problem.js';
 import { normaliseUidOrNull } from './schema.js';
 import { didYouMean } from './suggest.js';
+import { validateZkPush } from './validate-zkpush.js';
+import { validateUplink } from '../uplink/validate.js';
 
 export interface Findings {
   problems: Problem[];
@@ -248,7 +250,8 @@ export function validateSite(raw: unknown): Findings {
     }
     const id = str(d.e.id);
     checkHash(d, problems);
-    if (d.e.password_hash === undefined && id !== undefined && !portOfDevice.has(id))
+    const zk = d.e.protocol === 'zk-push'; // it calls in over HTTP (docs/zkpush.md)
+    if (d.e.password_hash === undefined && id !== undefined && !portOfDevice.has(id) && !zk)
       warnings.push({
         path: d.p,
         message: `device "${id}" has no password_hash and is on no serial port: it can never connect`,
@@ -256,6 +259,8 @@ export function validateSite(raw: unknown): Findings {
   }
 
   checkSerial(serial, deviceById, problems);
+  validateZkPush(raw, problems);
+  validateUplink(raw, problems, warnings);
 
   for (const c of consoles) {
     const unit = str(c.e.unit);

@@ -5,11 +5,13 @@ import type { Site } from '../config/site.js';
 import { createConsoleExtension } from '../console/index.js';
 import { influxOptionsFromConfig } from '../export/influx/config.js';
 import { createInfluxExtension } from '../export/influx/index.js';
+import { createInfluxOff } from '../export/influx/off.js';
 import { createNodeRedExtension } from '../nodered/index.js';
 import { noderedOptions } from '../nodered/options.js';
+import type { Extension } from '../ports.js';
 import { createReceiversExtension } from '../receivers/index.js';
 import { createSerialExtension } from '../serial/index.js';
-import type { Extension } from '../ports.js';
+import { createZkPushExtension, zkPushOptions } from '../zkpush/index.js';
 
 export interface ExtensionInputs {
   site: Site;
@@ -23,15 +25,12 @@ export function buildExtensions(inputs: ExtensionInputs): Extension[] {
   const { site, env } = inputs;
   const g = site.config.gateway ?? {};
   const list: Extension[] = [];
-  if (site.config.serial.length > 0) list.push(createSerialExtension());
+  // serial and influx are always there (off, they still report in /healthz)
+  list.push(createSerialExtension());
   if (site.config.receivers.length > 0) list.push(createReceiversExtension(site.config.receivers));
   const influx = influxOptionsFromConfig(g.influx, env);
-  if (influx) list.push(createInfluxExtension(influx));
-  else
-    inputs.logger.info(
-      'no InfluxDB configured: the journal keeps every event; adding InfluxDB later exports the backlog',
-    );
-  list.push(createConsoleExtension(), createBulletinExtension());
+  list.push(influx ? createInfluxExtension(influx) : createInfluxOff());
+  list.push(createConsoleExtension(), createBulletinExtension(), createZkPushExtension(zkPushOptions(g.zkpush)));
   const nodered = noderedOptions({ config: g.nodered, env, dataDir: inputs.dataDir, host: inputs.host });
   if (nodered) list.push(createNodeRedExtension(nodered));
   return list;
