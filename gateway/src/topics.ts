@@ -66,6 +66,25 @@ export const topics = {
   all: `${ROOT}/#`,
 } as const;
 
+/**
+ * The city uplink's topics (integrations.md §2), under the district's
+ * upstream prefix (default `city/v1/site/{site id}`): what the district
+ * forwards and the commands the city may send down.
+ */
+export const cityTopics = {
+  defaultPrefix: (siteId: string) => `city/v1/site/${siteId}`,
+  alert: (prefix: string, zone: string, unit: string) => `${prefix}/alert/${zone}/${unit}`,
+  event: (prefix: string, kind: EventKind, zone: string, unit: string) =>
+    `${prefix}/events/${kind}/${zone}/${unit}`,
+  ops: (prefix: string, what: 'rollcall' | 'alert') => `${prefix}/ops/${what}`,
+  opsFilter: (prefix: string) => `${prefix}/ops/#`,
+  /** The command after `{prefix}/ops/` (`rollcall`, `alert`, anything else), or null off that prefix. */
+  parseOps(prefix: string, topic: string): string | null {
+    const head = `${prefix}/ops/`;
+    return topic.startsWith(head) ? topic.slice(head.length) : null;
+  },
+} as const;
+
 /** Console inputs on gp/v1/unit/{u}/…: v1 ack and resolve, and the alarm-handling ones (extension). */
 export const UNIT_INPUTS = ['ack', 'resolve', 'view', 'take', 'checklist'] as const;
 export type UnitInput = (typeof UNIT_INPUTS)[number];

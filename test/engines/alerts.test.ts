@@ -135,8 +135,12 @@ describe('raise', () => {
     expect(a.messageZh).toContain('防拆');
     expect(a.messageEn).toContain('Tamper');
     expect(h.event(heartbeat(site, 'U02-PANIC-1', T0 + 1000, { tamper: true }))).toEqual([]);
-    expect(h.event(heartbeat(site, 'U02-PANIC-1', T0 + 2000, { tamper: false }))).toEqual([]);
     expect(alerts.nextWakeAt()).toBeNull(); // warnings do not escalate
+    // tamper cleared: restored, and closed by the gateway (issue 13, docs/alerts.md "Restore")
+    const cleared = publishes(h.event(heartbeat(site, 'U02-PANIC-1', T0 + 2000, { tamper: false })));
+    expect(cleared.map((p) => alertOf(p))).toMatchObject([
+      { id: a.id, state: 'resolved', restored: true, resolvedBy: 'system' },
+    ]);
   });
 
   it('an operator custom alert goes to the named unit with its message and severity', () => {

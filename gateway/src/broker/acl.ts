@@ -19,6 +19,8 @@ import {
   parseTopic,
   ROOT,
   topics,
+  UNIT_INPUTS,
+  type UnitInput,
 } from '../topics.js';
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
@@ -87,9 +89,9 @@ export function canPublish(account: Account, topic: string, retain = false): Ver
     }
     case 'console': {
       const u = account.unit.id;
-      if (topic !== topics.unitAck(u) && topic !== topics.unitResolve(u))
+      if (!isUnitInput(t) || t.unit !== u)
         return deny(
-          `console ${account.id} may publish only ${topics.unitAck(u)} and ${topics.unitResolve(u)}`,
+          `console ${account.id} may publish only ${topics.unitFilter(u).slice(0, -1)}{${UNIT_INPUTS.join(',')}}`,
         );
       if (retain) return deny(`console ${account.id} may not retain ${topic}`);
       return OK;
@@ -98,7 +100,7 @@ export function canPublish(account: Account, topic: string, retain = false): Ver
       const input =
         t.type === 'ops' ||
         t.type === 'ops-other' ||
-        ((t.type === 'ack' || t.type === 'resolve') && isAdmin(account));
+        (isUnitInput(t) && isAdmin(account));
       if (input) return retain ? deny(`${account.id} may not retain ${topic}`) : OK;
       if (!isAdmin(account))
         return deny(`technician ${account.id} may publish only under ${topics.opsPrefix}`);
@@ -107,10 +109,15 @@ export function canPublish(account: Account, topic: string, retain = false): Ver
       // and alerts, events, commands and results carry the gateway's word (a
       // forged retained alert would reach every console of a unit).
       if (topic === ROOT || topic.startsWith(`${ROOT}/`))
-        return deny(`admin ${account.id} may not publish ${topic}: in ${ROOT}/ only ops, ack and resolve`);
+        return deny(`admin ${account.id} may not publish ${topic}: in ${ROOT}/ only ops and the unit inputs (ack, resolve, view, take, checklist)`);
       return OK;
     }
   }
+}
+
+/** gp/v1/unit/{u}/ack|resolve|view|take|checklist. */
+function isUnitInput(t: ParsedTopic): t is Extract<ParsedTopic, { type: UnitInput }> {
+  return (UNIT_INPUTS as readonly string[]).includes(t.type);
 }
 
 function retainableKinds(): string {

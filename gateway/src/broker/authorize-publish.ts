@@ -5,8 +5,9 @@ import type { Account, Site } from '../config/site.js';
 import { decodeOp } from '../ingest/ops.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { IngestPort } from '../ports.js';
-import { parseTopic } from '../topics.js';
+import { isGatewayInput, parseTopic } from '../topics.js';
 import { canPublish } from './acl.js';
+import { remoteAddressOf } from './remote-address.js';
 
 export interface AuthorizePublishDeps {
   site: Site;
@@ -75,8 +76,9 @@ export function makeAuthorizePublish(deps: AuthorizePublishDeps): AuthorizePubli
       return;
     }
     if (parsed.type === 'ops-other') return rejected(null, `unknown operation: ${topic}`);
-    if (parsed.type === 'ack' || parsed.type === 'resolve' || parsed.type === 'ops') {
-      const op = decodeOp(parsed, payload, account, deps.site);
+    if (parsed.type !== 'device' && parsed.type !== 'device-other' && isGatewayInput(parsed)) {
+      // the audit trail of alarm handling records where an input came from (its source address)
+      const op = decodeOp(parsed, payload, account, deps.site, remoteAddressOf(client.conn) ?? 'mqtt');
       if (!op.ok) return rejected(null, op.reason);
       deps.ingest.operate(op.value).then(
         () => done(null),

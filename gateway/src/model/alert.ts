@@ -96,7 +96,8 @@ export interface LadderStep {
   at: string;
   targets: string[];
   names: string[];
-  skipped: { unit: string; reason: 'nobody_present' }[];
+  /** Units skipped for nobody present (level 1), accounts left out of a drill. */
+  skipped: ({ unit: string; reason: 'nobody_present' } | { account: string; reason: 'drill' })[];
 }
 
 export type Notified = { unit: string; name: string } | { account: string; name: string };

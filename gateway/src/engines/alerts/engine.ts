@@ -1,34 +1,35 @@
 /**
  * The alert engine (protocol.md §1.3, docs/alerts.md): raises alerts from
  * panic presses, tamper heartbeats, operators and other engines; sends each
- * state change to every target unit (and, once escalated, to the zone and its
- * escalation accounts); takes acknowledgements and resolutions; escalates
- * unacknowledged critical alerts.
+ * state change to every target unit (and, once escalated, to the zone and the
+ * accounts told); takes acknowledgements, resolutions and the alarm-handling
+ * inputs (view, take, checklist, drills); walks each zone's escalation ladder;
+ * closes restored troubles and groups storms.
  *
  * Every state change is one `alert` journal record carrying the whole alert,
- * its dedupe key, targets and escalation deadline. The engine applies its own
- * records idempotently, and at replay it rebuilds from those records alone
- * (events and ops are skipped), so the rebuilt state equals the live one and
- * an escalation that was recorded never fires twice.
+ * its dedupe key, targets, next escalation deadline and the action that made
+ * it (the audit trail). The engine applies its own records idempotently, and
+ * at replay it rebuilds from those records (plus the state-only inputs:
+ * drill windows, button presses, roll-call results), so the rebuilt state
+ * equals the live one and a level that was recorded never fires twice.
  */
 import type { Site } from '../../config/site.js';
 import type { JournalEntry, OpInput } from '../../journal/types.js';
-import type { AlertPayload, AlertRequest, AlertState } from '../../model/alert.js';
+import type { AlertPayload, AlertRequest, AlertState, AuditEntry } from '../../model/alert.js';
 import type { DeviceEvent } from '../../model/event.js';
 import { topics } from '../../topics.js';
 import { clockStepOf } from '../clock-step.js';
 import type { AlertRaiser, Effect, Engine } from '../engine.js';
-import {
-  customText,
-  type Decoration,
-  decorate,
-  joinTexts,
-  panicText,
-  type Texts,
-  tamperText,
-} from './messages.js';
-import { consoleUnitMismatch, escalates, isAdmin, targetsOf } from './rules.js';
+import { type AlertPolicy, alertPolicy } from './config.js';
+import { DrillBook } from './drills.js';
+import { notifiedAccounts, Presence } from './ladder.js';
+import { type Decoration, decorate, joinTexts } from './messages.js';
+import { Raiser } from './raise.js';
+import { clearNoticeDevice, restoreDevice } from './restore.js';
+import { isAdmin } from './rules.js';
 import { AlertStore, type StoredAlert } from './store.js';
+import { StormWindow } from './storm.js';
+import { audit, mayAct, sinceRaise, workflow } from './workflow.js';
 
 export interface AlertEngineOptions {
   /** How long resolved alerts stay queryable in memory (default 24 h). */
@@ -47,15 +48,43 @@ export interface AlertFilter {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export class AlertEngine implements Engine, AlertRaiser {
+/** What the engine's parts share: the state, and one way to change an alert. */
+export interface EngineCore {
+  site: Site;
+  policy: AlertPolicy;
+  store: AlertStore;
+  storm: StormWindow;
+  drills: DrillBook;
+  presence: Presence;
+  /** Apply a change and return its record and publishes. */
+  commit(a: StoredAlert, action: AuditEntry): Effect[];
+  /** A state change with its text decorated again; escalation stops on acknowledged/resolved. */
+  transition(
+    a: StoredAlert,
+    now: number,
+    d: Exclude<Decoration, { state: 'raised' }> | null,
+    changes: Partial<AlertPayload>,
+    action: AuditEntry,
+  ): Effect[];
+}
+
+export class AlertEngine implements Engine, AlertRaiser, EngineCore {
   readonly name = 'alerts';
-  private readonly store: AlertStore;
+  readonly store: AlertStore;
+  readonly policy: AlertPolicy;
+  readonly storm: StormWindow;
+  readonly drills = new DrillBook();
+  readonly presence = new Presence();
+  private readonly raiser: Raiser;
 
   constructor(
-    private readonly site: Site,
+    readonly site: Site,
     opts: AlertEngineOptions = {},
   ) {
     this.store = new AlertStore(opts.resolvedRetentionMs ?? 24 * 3_600_000, opts.maxResolved ?? 5000);
+    this.policy = alertPolicy(site);
+    this.storm = new StormWindow(this.policy.storm);
+    this.raiser = new Raiser(this);
   }
 
   handle(entry: JournalEntry, now: number, replay: boolean): Effect[] {
@@ -63,15 +92,29 @@ export class AlertEngine implements Engine, AlertRaiser {
     const body = entry.body;
     if (body.type === 'alert') {
       this.store.applyRecord(body);
+      if (replay) this.raiser.replayed(body);
+      return [];
+    }
+    if (body.type === 'rollcall-result') {
+      this.presence.note(body.result);
       return [];
     }
     const step = clockStepOf(entry);
     if (step !== null) {
-      // engine time jumps by the step: escalation stays ackTimeout after the raise in elapsed time
+      // engine time jumps by the step: deadlines and windows stay where they were in elapsed time
       this.store.shiftDeadlines(step);
+      this.storm.shift(step);
+      this.drills.shift(step);
       return [];
     }
+    // buttons never pressed count from the first input (the same entry live and at replay)
+    if (this.drills.since === null) this.drills.start(replay ? entry.at : now);
     this.store.prune(now);
+    // state-only inputs, live and at replay: drill windows and button presses
+    if (body.type === 'event' && body.event.kind === 'panic' && body.event.state === 'pressed')
+      this.drills.press(body.event.device, body.event.receivedAt);
+    if (body.type === 'op' && (body.input.op === 'drill' || body.input.op === 'test'))
+      this.openWindow(body.input, now);
     // At replay the records that these inputs caused follow in the journal.
     if (replay) return [];
     if (body.type === 'event') return this.onEvent(body.event, now);
@@ -80,72 +123,47 @@ export class AlertEngine implements Engine, AlertRaiser {
   }
 
   raise(request: AlertRequest, now: number): Effect[] {
-    if (this.store.openWithKey(request.key)) return [];
-    const zone = this.site.zones.get(request.zone) ?? this.site.zoneOfUnit(request.unit);
-    const zoneId = zone?.id ?? request.zone;
-    const id = this.store.nextId();
-    const targets = targetsOf(this.site, request);
-    const base: Texts = { zh: request.messageZh, en: request.messageEn };
-    const payload: AlertPayload = {
-      id,
-      kind: request.kind,
-      state: 'raised',
-      severity: request.severity,
-      zone: zoneId,
-      unit: request.unit,
-      device: request.device ?? null,
-      checkpoint: request.checkpoint ?? null,
-      guard: request.guard ?? null,
-      route: request.route ?? null,
-      raisedAt: iso(now),
-      updatedAt: iso(now),
-      ackBy: null,
-      message: joinTexts(base),
-      messageZh: base.zh,
-      messageEn: base.en,
-      ackAt: null,
-      ackMs: null,
-      resolvedBy: null,
-      escalated: false,
-      targets,
-      ...(request.details ? { details: [...request.details] } : {}),
-      ...(request.call !== undefined ? { call: request.call } : {}),
-    };
-    const escalateAt = escalates(request.kind, request.severity)
-      ? now + this.site.ackTimeoutMs(zoneId)
-      : null;
-    return this.commit({ payload, key: request.key, targets, escalateAt, base });
+    return this.raiser.raise(request, now);
   }
 
   tick(now: number): Effect[] {
     this.store.prune(now);
-    const due = [...this.store.open()].filter(
-      (a) => a.payload.state === 'raised' && a.escalateAt !== null && a.escalateAt <= now,
-    );
     const out: Effect[] = [];
-    for (const a of due) {
-      const accounts = this.site.zones.get(a.payload.zone)?.escalation ?? [];
-      const timeoutMs = this.site.ackTimeoutMs(a.payload.zone);
-      out.push(...this.transition(a, now, { state: 'escalated', timeoutMs, accounts }, { escalated: true }));
+    for (const a of [...this.store.open()]) {
+      if (a.escalateAt === null || a.escalateAt > now) continue;
+      if (a.payload.state !== 'raised' && a.payload.state !== 'escalated') continue;
+      out.push(...this.raiser.nextLevel(a, now));
     }
+    out.push(...this.raiser.reminders(now));
     return out;
   }
 
   nextWakeAt(): number | null {
+    // button-test reminders are months away: the runtime's periodic wake (≤ 10 s) is enough for them
     let next: number | null = null;
     for (const a of this.store.open()) {
-      if (a.payload.state !== 'raised' || a.escalateAt === null) continue;
+      if (a.escalateAt === null || (a.payload.state !== 'raised' && a.payload.state !== 'escalated'))
+        continue;
       if (next === null || a.escalateAt < next) next = a.escalateAt;
     }
     return next;
   }
 
   snapshot(): unknown {
-    return this.store.snapshot();
+    return {
+      ...this.store.snapshot(),
+      storm: this.storm.snapshot(),
+      drills: this.drills.snapshot(),
+      presence: this.presence.snapshot(),
+    };
   }
 
   restore(snapshot: unknown): void {
     this.store.restore(snapshot);
+    const s = snapshot as Record<string, unknown>;
+    this.storm.restore(s.storm);
+    this.drills.restore(s.drills);
+    this.presence.restore(s.presence);
   }
 
   /** Alerts matching the filter, newest first. */
@@ -168,42 +186,30 @@ export class AlertEngine implements Engine, AlertRaiser {
     return a ? clone(a.payload) : undefined;
   }
 
+  /** One alert with its audit trail (GET /api/alerts/{id}); `unit`: only when it targets that unit. */
+  detail(id: string, unit?: string): (AlertPayload & { audit: AuditEntry[] }) | null {
+    const a = this.store.get(id);
+    if (!a || (unit !== undefined && !a.targets.includes(unit))) return null;
+    return { ...clone(a.payload), audit: (a.audit ?? []).map((e) => ({ ...e })) };
+  }
+
   // ---- inputs ----
 
   private onEvent(ev: DeviceEvent, now: number): Effect[] {
+    const out: Effect[] = [];
     if (ev.kind === 'panic' && ev.state === 'pressed') {
-      const t = panicText(this.site, ev.unit);
-      return this.raise(
-        {
-          kind: 'panic',
-          severity: 'critical',
-          zone: ev.zone,
-          unit: ev.unit,
-          device: ev.device,
-          key: `panic:${ev.device}`,
-          messageZh: t.zh,
-          messageEn: t.en,
-        },
-        now,
-      );
+      out.push(...clearNoticeDevice(this, `buttontest:${ev.unit}`, ev.device, now));
+      out.push(...this.raiser.panic(ev, now));
+      return out;
     }
-    if (ev.kind === 'heartbeat' && ev.tamper === true) {
-      const t = tamperText(this.site, ev.unit, ev.device);
-      return this.raise(
-        {
-          kind: 'tamper',
-          severity: 'warning',
-          zone: ev.zone,
-          unit: ev.unit,
-          device: ev.device,
-          key: `tamper:${ev.device}`,
-          messageZh: t.zh,
-          messageEn: t.en,
-        },
-        now,
-      );
-    }
-    return [];
+    if (ev.kind === 'status' && ev.status === 'offline') return out;
+    // any other sign of life restores the device's offline trouble and its commissioning notice
+    out.push(...restoreDevice(this, 'device_offline', `offline:${ev.device}`, ev.device, now));
+    out.push(...clearNoticeDevice(this, `commissioning:${ev.unit}`, ev.device, now));
+    if (ev.kind === 'heartbeat' && ev.tamper === false)
+      out.push(...restoreDevice(this, 'tamper', `tamper:${ev.device}`, ev.device, now));
+    if (ev.kind === 'heartbeat' && ev.tamper === true) out.push(...this.raiser.tamper(ev, now));
+    return out;
   }
 
   private onOp(input: OpInput, seq: number, now: number): Effect[] {
@@ -212,26 +218,45 @@ export class AlertEngine implements Engine, AlertRaiser {
         return this.ack(input, now);
       case 'resolve':
         return this.resolve(input, now);
-      case 'alert': {
-        const unit = this.site.units.get(input.unit);
-        if (!unit) return [refused('alert', input.by, `unknown unit ${input.unit}`, { unit: input.unit })];
-        const t = customText(this.site, unit.id, input.message, input.by);
-        return this.raise(
-          {
-            kind: 'custom',
-            severity: input.severity,
-            zone: unit.zone,
-            unit: unit.id,
-            key: `custom:${seq}`,
-            messageZh: t.zh,
-            messageEn: t.en,
-          },
-          now,
-        );
+      case 'view':
+      case 'take':
+      case 'checklist': {
+        const a = this.store.get(input.id);
+        if (!a) return [refused(input.op, input.by, `unknown alert ${input.id}`, { id: input.id })];
+        const v = workflow(this.site, a, input, now);
+        if (v === null) return [];
+        if (!v.ok)
+          return [refused(input.op, input.by, v.reason, { id: input.id, unit: input.unit }, v.level)];
+        return this.commit({ ...a, payload: { ...a.payload, ...v.changes, updatedAt: iso(now) } }, v.action);
       }
+      case 'alert':
+        return this.raiser.custom(input, seq, now);
+      case 'drill':
+        return this.raiser.drill(input, seq, now);
+      case 'test':
+        return [
+          {
+            type: 'log',
+            level: 'info',
+            msg: `panic-button test window at ${input.unit} opened by ${input.by}`,
+            data: { unit: input.unit, by: input.by, windowMs: input.windowMs },
+          },
+        ];
       default:
         return [];
     }
+  }
+
+  /** Drill and test windows, capped at gateway.alerts.maxDrill. */
+  private openWindow(input: Extract<OpInput, { op: 'drill' | 'test' }>, now: number): void {
+    const ms = Math.min(input.op === 'drill' ? input.durationMs : input.windowMs, this.policy.maxDrillMs);
+    this.drills.open(input.unit, {
+      mode: input.op,
+      kind: input.op === 'drill' ? input.kind : 'panic',
+      until: now + ms,
+      notify: input.op === 'drill' ? [...input.notify] : [],
+      by: input.by,
+    });
   }
 
   private ack(input: Extract<OpInput, { op: 'ack' }>, now: number): Effect[] {
@@ -243,22 +268,17 @@ export class AlertEngine implements Engine, AlertRaiser {
     if (p.state === 'acknowledged') {
       return [refused('ack', input.by, `alert ${p.id} was already acknowledged by ${p.ackBy}`, ctx, 'info')];
     }
-    const admin = isAdmin(this.site, input.by);
-    if (!admin) {
-      if (!a.targets.includes(input.unit)) {
-        return [refused('ack', input.by, `unit ${input.unit} is not a target of alert ${p.id}`, ctx)];
-      }
-      if (consoleUnitMismatch(this.site, input.by, input.unit)) {
-        return [refused('ack', input.by, `console ${input.by} does not belong to unit ${input.unit}`, ctx)];
-      }
+    if (!isAdmin(this.site, input.by)) {
+      const denied = mayAct(this.site, a, input);
+      if (denied) return [refused('ack', input.by, denied, ctx)];
     }
-    // elapsed time: raisedAt is in the time base of the raise, shiftMs carries the steps since
-    const ackMs = Math.max(0, now - Date.parse(p.raisedAt) - (a.shiftMs ?? 0));
+    const ackMs = sinceRaise(a, now);
     return this.transition(
       a,
       now,
       { state: 'acknowledged', by: input.by, ackMs },
       { ackBy: input.by, ackAt: iso(now), ackMs },
+      audit(input, 'ack', now),
     );
   }
 
@@ -279,38 +299,45 @@ export class AlertEngine implements Engine, AlertRaiser {
           refused('resolve', input.by, `only the origin unit ${p.unit} or an admin may resolve ${p.id}`, ctx),
         ];
       }
-      if (consoleUnitMismatch(this.site, input.by, input.unit)) {
-        return [
-          refused('resolve', input.by, `console ${input.by} does not belong to unit ${input.unit}`, ctx),
-        ];
-      }
+      const denied = mayAct(this.site, a, input);
+      if (denied) return [refused('resolve', input.by, denied, ctx)];
     }
-    return this.transition(a, now, { state: 'resolved', by: input.by }, { resolvedBy: input.by });
+    // a drill's or test's alert is classified as such unless the resolver says otherwise
+    const classification = input.classification ?? p.mode ?? null;
+    if (classification === null && this.policy.requireClassification)
+      return [refused('resolve', input.by, 'classification required: real, false, test or drill', ctx)];
+    return this.transition(
+      a,
+      now,
+      { state: 'resolved', by: input.by },
+      { resolvedBy: input.by, resolveMs: sinceRaise(a, now), classification, note: input.note ?? null },
+      audit(input, 'resolve', now, { classification }),
+    );
   }
 
   // ---- state changes ----
 
-  private transition(
+  transition(
     a: StoredAlert,
     now: number,
-    d: Exclude<Decoration, { state: 'raised' }>,
+    d: Exclude<Decoration, { state: 'raised' }> | null,
     changes: Partial<AlertPayload>,
+    action: AuditEntry,
   ): Effect[] {
-    const t = decorate(this.site, a.base, d);
+    const t = d ? decorate(this.site, a.base, d) : null;
+    const state = d?.state ?? a.payload.state;
     const payload: AlertPayload = {
       ...a.payload,
       ...changes,
-      state: d.state,
+      state,
       updatedAt: iso(now),
-      message: joinTexts(t),
-      messageZh: t.zh,
-      messageEn: t.en,
+      ...(t ? { message: joinTexts(t), messageZh: t.zh, messageEn: t.en } : {}),
     };
-    return this.commit({ ...a, payload, escalateAt: null });
+    const stops = state === 'acknowledged' || state === 'resolved';
+    return this.commit({ ...a, payload, escalateAt: stops ? null : a.escalateAt }, action);
   }
 
-  /** Apply a change and return its record and publishes. */
-  private commit(a: StoredAlert): Effect[] {
+  commit(a: StoredAlert, action: AuditEntry): Effect[] {
     this.store.set(a);
     // the wire copy is shared by every publish of this change, never by the store
     const p = clone(a.payload);
@@ -323,30 +350,44 @@ export class AlertEngine implements Engine, AlertRaiser {
           key: a.key,
           targets: [...a.targets],
           escalateAt: a.escalateAt,
+          action,
         },
       },
     ];
     for (const u of a.targets)
       effects.push({ type: 'publish', topic: topics.unitAlert(u), payload: p, qos: 1 });
-    if (p.escalated) {
+    // the zone topic (police wall) once escalated: in ladder form once an account was told; a drill
+    // or test only when its notify names the police
+    const accounts = notifiedAccounts(p.notified);
+    const outside = p.mode === undefined || (p.drillNotify ?? []).includes('police');
+    if (p.escalated && outside && (accounts.length > 0 || this.policy.ladder(p.zone).v1))
       effects.push({ type: 'publish', topic: topics.zoneAlert(p.zone), payload: p, qos: 1 });
-      for (const account of this.site.zones.get(p.zone)?.escalation ?? []) {
-        effects.push({ type: 'publish', topic: topics.operatorAlert(account), payload: p, qos: 1 });
-      }
-    }
+    for (const account of accounts)
+      effects.push({ type: 'publish', topic: topics.operatorAlert(account), payload: p, qos: 1 });
     return effects;
   }
 }
 
-function clone(p: AlertPayload): AlertPayload {
-  return {
-    ...p,
-    ...(p.targets ? { targets: [...p.targets] } : {}),
-    ...(p.details ? { details: [...p.details] } : {}),
-  };
+export function clone(p: AlertPayload): AlertPayload {
+  const out: AlertPayload = { ...p };
+  if (p.targets) out.targets = [...p.targets];
+  if (p.details) out.details = [...p.details];
+  if (p.group) out.group = { ...p.group, members: p.group.members.map((m) => ({ ...m })) };
+  if (p.levels)
+    out.levels = p.levels.map((l) => ({
+      ...l,
+      targets: [...l.targets],
+      names: [...l.names],
+      skipped: [...l.skipped],
+    }));
+  if (p.notified) out.notified = p.notified.map((n) => ({ ...n }));
+  if (p.checklist) out.checklist = p.checklist.map((i) => ({ ...i }));
+  if (p.owner) out.owner = { ...p.owner };
+  if (p.drillNotify) out.drillNotify = [...p.drillNotify];
+  return out;
 }
 
-function refused(
+export function refused(
   op: string,
   by: string,
   reason: string,

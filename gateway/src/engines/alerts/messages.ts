@@ -132,8 +132,12 @@ export function rollcallAbsentText(site: Site, unit: string, call: string, absen
 export type Decoration =
   | { state: 'raised' }
   | { state: 'escalated'; timeoutMs: number; accounts: readonly string[] }
+  /** A ladder-form level (docs/alerts.md "Escalation ladder"): who this level told, by name. */
+  | { state: 'escalated'; level: number; names: readonly string[] }
   | { state: 'acknowledged'; by: string; ackMs: number }
-  | { state: 'resolved'; by: string };
+  | { state: 'resolved'; by: string }
+  /** Closed by the gateway: restored, or folded into a grouped alert. */
+  | { state: 'resolved'; by: 'system'; label: Texts };
 
 /** The text of an alert in a given state, from its raise text. */
 export function decorate(site: Site, base: Texts, d: Decoration): Texts {
@@ -141,6 +145,14 @@ export function decorate(site: Site, base: Texts, d: Decoration): Texts {
     case 'raised':
       return base;
     case 'escalated': {
+      if ('level' in d) {
+        const zh = d.names.length > 0 ? d.names.join('、') : '无人';
+        const en = d.names.length > 0 ? d.names.join(', ') : 'nobody';
+        return {
+          zh: `【已升级·第${d.level}级·已通知 ${zh}】${base.zh}`,
+          en: `[ESCALATED to level ${d.level}: told ${en}] ${base.en}`,
+        };
+      }
       const to = d.accounts.length > 0 ? d.accounts.join(', ') : '-';
       return {
         zh: `【已升级·${seconds(d.timeoutMs)}秒内无人确认·已通知 ${d.accounts.length > 0 ? d.accounts.join('、') : '片区'}】${base.zh}`,
@@ -155,10 +167,34 @@ export function decorate(site: Site, base: Texts, d: Decoration): Texts {
       };
     }
     case 'resolved': {
+      if ('label' in d) return { zh: `【${d.label.zh}】${base.zh}`, en: `[${d.label.en}] ${base.en}` };
       const by = actorLabel(site, d.by);
       return { zh: `【已解除·${by.zh}】${base.zh}`, en: `[RESOLVED by ${by.en}] ${base.en}` };
     }
   }
+}
+
+/** A drill's or test's raise text: marked first, so every card shows it. */
+export function modeText(mode: 'drill' | 'test' | undefined, t: Texts): Texts {
+  if (mode === 'drill') return { zh: `【演练】${t.zh}`, en: `[DRILL] ${t.en}` };
+  if (mode === 'test') return { zh: `【测试】${t.zh}`, en: `[TEST] ${t.en}` };
+  return t;
+}
+
+export function commissioningText(site: Site, unit: string, devices: readonly string[]): Texts {
+  const u = unitLabel(site, unit);
+  return {
+    zh: `${u.zh} 设备尚未投用：${devices.join('、')} 自登记以来从未上线`,
+    en: `Not yet commissioned at ${u.en}: ${devices.join(', ')} never heard since added`,
+  };
+}
+
+export function buttonTestText(site: Site, unit: string, devices: readonly string[], days: number): Texts {
+  const u = unitLabel(site, unit);
+  return {
+    zh: `${u.zh} 报警按钮待测试：${devices.join('、')} 已超过 ${days} 天未测试`,
+    en: `Button test due at ${u.en}: ${devices.join(', ')} not tested for ${days} days`,
+  };
 }
 
 /** The raise text back from a decorated one (used when rebuilding from a later record). */

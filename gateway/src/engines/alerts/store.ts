@@ -5,7 +5,7 @@
  * replay), so the live state and the rebuilt state are the same thing.
  */
 import type { JournalBody } from '../../journal/types.js';
-import type { AlertPayload, AlertState } from '../../model/alert.js';
+import type { AlertPayload, AlertState, AuditEntry } from '../../model/alert.js';
 import { baseOf, type Texts } from './messages.js';
 
 export type AlertRecordBody = Extract<JournalBody, { type: 'alert' }>;
@@ -20,7 +20,12 @@ export interface StoredAlert {
   base: Texts;
   /** Sum of clock steps since the raise (clock-step.ts): raisedAt + shiftMs is the raise in engine time now. */
   shiftMs?: number;
+  /** Every action on the alert (GET /api/alerts/{id}); appended from the records' `action`. */
+  audit?: AuditEntry[];
 }
+
+/** The audit trail keeps the raise and the latest actions (a flood of toggles stays bounded). */
+export const MAX_AUDIT = 200;
 
 interface SnapshotV1 {
   v: 1;
@@ -51,6 +56,8 @@ export class AlertStore {
   private counter = 0;
   /** Highest journal seq seen: ids are allocated above it, so they stay unique across restarts. */
   private lastSeq = 0;
+  /** `${kind}:${device}` of an unrestored member → id of the open grouped alert holding it. */
+  private readonly memberOf = new Map<string, string>();
 
   constructor(
     private readonly retentionMs: number,
@@ -86,9 +93,28 @@ export class AlertStore {
     return this.alerts.values();
   }
 
+  /** The open grouped alert holding `device` as an unrestored member of `kind`. */
+  groupWithMember(kind: string, device: string): StoredAlert | undefined {
+    const id = this.memberOf.get(`${kind}:${device}`);
+    return id === undefined ? undefined : this.alerts.get(id);
+  }
+
+  private indexMembers(a: StoredAlert): void {
+    const g = a.payload.group;
+    if (!g) return;
+    const open = a.payload.state !== 'resolved';
+    for (const m of g.members) {
+      if (m.device === null) continue;
+      const k = `${a.payload.kind}:${m.device}`;
+      if (open && !m.restored) this.memberOf.set(k, a.payload.id);
+      else if (this.memberOf.get(k) === a.payload.id) this.memberOf.delete(k);
+    }
+  }
+
   set(a: StoredAlert): void {
     const id = a.payload.id;
     this.alerts.set(id, a);
+    this.indexMembers(a);
     this.counter = Math.max(this.counter, idNumber(id));
     if (a.payload.state === 'resolved') {
       if (this.openByKey.get(a.key) === id) this.openByKey.delete(a.key);
@@ -108,13 +134,22 @@ export class AlertStore {
     const existing = this.alerts.get(body.alert.id);
     if (existing && stateRank(body.alert.state) < stateRank(existing.payload.state)) return;
     const texts = { zh: body.alert.messageZh ?? body.alert.message, en: body.alert.messageEn ?? '' };
+    const audit = [...(existing?.audit ?? [])];
+    const last = audit[audit.length - 1];
+    // a live change was set before its record came back: append its action once
+    if (body.action && !(last && JSON.stringify(last) === JSON.stringify(body.action))) {
+      audit.push(body.action);
+      if (audit.length > MAX_AUDIT) audit.splice(1, audit.length - MAX_AUDIT);
+    }
     this.set({
       payload: { ...body.alert },
       key: body.key,
       targets: [...body.targets],
       escalateAt: body.escalateAt,
-      base: existing?.base ?? baseOf(texts, body.alert.state),
+      // a grouped alert's text changes with its members: always from the record
+      base: (!body.alert.group && existing?.base) || baseOf(texts, body.alert.state),
       ...(existing?.shiftMs ? { shiftMs: existing.shiftMs } : {}),
+      audit,
     });
   }
 
@@ -144,6 +179,7 @@ export class AlertStore {
     this.alerts.clear();
     this.openByKey.clear();
     this.resolvedAt.clear();
+    this.memberOf.clear();
     this.counter = snapshot.counter;
     this.lastSeq = snapshot.lastSeq;
     for (const a of snapshot.alerts) this.set(a);
