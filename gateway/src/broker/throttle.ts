@@ -13,6 +13,7 @@
  * are forgotten `windowMs` after a key's last attempt.
  */
 import { isIPv6 } from 'node:net';
+import { backoffCeiling } from '../runtime/backoff.js';
 
 export interface ThrottleOptions {
   /** Failures let through without delay, per account key. */
@@ -61,7 +62,7 @@ export class FailureThrottle {
   /** The wait a key imposes on an attempt that has `load` failures (booked or recorded) before it. */
   gap(load: number, free: number): number {
     const over = load - free;
-    return over < 0 ? 0 : Math.min(this.opts.maxMs, this.opts.baseMs * 2 ** Math.min(over, 30));
+    return over < 0 ? 0 : backoffCeiling(over, this.opts);
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Logger } from 'pino';
+import { backoffCeiling } from '../runtime/backoff.js';
 
 export type SupervisorState = 'stopped' | 'starting' | 'running' | 'backoff';
 
@@ -21,7 +22,7 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 60_000,
 
 /** Delay before restart number `attempt` (0-based): initial · 2^attempt, capped. */
 export function backoffDelay(attempt: number, policy: BackoffPolicy): number {
-  return Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(attempt, 30));
+  return backoffCeiling(attempt, { baseMs: policy.initialMs, maxMs: policy.maxMs });
 }
 
 export interface SupervisorOptions {
