@@ -34,12 +34,14 @@ describe('HTML bulletin', () => {
     }
     expect(html).toContain('<small>3. System roll calls</small>');
     expect(html).toContain('id="points"');
-    expect(html).toContain('东片区(east)');
+    // the zone by its name alone, no "(east)" left in the Chinese line
+    expect(html).toContain('东片区 · 2026-W48');
+    expect(html).not.toContain('(east)');
     expect(html).toContain('2026-11-23 至 2026-11-29');
   });
 
   it('draws its own SVG bar charts, no external resources, and prints', () => {
-    const charts = html.match(/<svg class="chart"/g) ?? [];
+    const charts = html.match(/<svg class="chart[ "]/g) ?? [];
     expect(charts.length).toBeGreaterThanOrEqual(7);
     expect(html).toMatch(/<rect class="bar"[^>]+height="[1-9]/);
     expect(html).not.toMatch(/<script|<link|src="http|href="http|@import/);
@@ -91,8 +93,20 @@ describe('bar chart', () => {
 });
 
 describe('CSV tables', () => {
+  it('headers in Chinese by default, English with lang en', () => {
+    const zh = renderBulletinCsv(bulletin());
+    expect(zh.alerts_by_kind.slice(1).split('\r\n')[0]).toBe('类别,本周,上周,增减');
+    expect(zh.alerts_by_kind).toContain('紧急报警,1,1,0');
+    expect(zh.rollcall_by_unit.slice(1).split('\r\n')[0]).toBe(
+      '单位编号,单位名称,片区,点名次数,应到,实到,缺勤,到岗率',
+    );
+    for (const text of Object.values(zh)) expect(text.slice(1).split('\r\n')[0]).toMatch(/[\u4e00-\u9fff]/);
+    for (const text of Object.values(renderBulletinCsv(bulletin(), 'en')))
+      expect(text.slice(1).split('\r\n')[0]).toMatch(/^[\x20-\x7e]+$/);
+  });
+
   it('one CSV per table, with a BOM, header and rows; quotes where needed', () => {
-    const csv = renderBulletinCsv(bulletin());
+    const csv = renderBulletinCsv(bulletin(), 'en');
     expect(Object.keys(csv).sort()).toEqual([...CSV_TABLES].sort());
     for (const text of Object.values(csv)) expect(text.startsWith('\uFEFF')).toBe(true);
     const kinds = csv.alerts_by_kind.slice(1).trim().split('\r\n');

@@ -4,7 +4,7 @@
  */
 import type { JournalEntry, TourRecord } from '../journal/types.js';
 import type { AlertKind, AlertPayload } from '../model/alert.js';
-import { guardName, inRange, median, ratio, type Scope, unitRef } from './scope.js';
+import { accountName, guardName, inRange, median, ratio, type Scope, unitRef } from './scope.js';
 import type {
   InspectionSummary,
   LicenceSummary,
@@ -232,6 +232,7 @@ export function inspectionSummary(
       unit: i.unit,
       name: unitRef(scope.site, i.unit).name,
       by: i.by,
+      byName: accountName(scope.site, i.by),
       violations: i.violations,
       note: i.note,
     });

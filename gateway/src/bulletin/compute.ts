@@ -9,6 +9,7 @@ import {
   rollcallSummary,
 } from './aspects.js';
 import { computePoints, pointsRules } from './points.js';
+import { responseSummary } from './response.js';
 import { makeScope } from './scope.js';
 import { suggestions } from './suggestions.js';
 import { type Bulletin, type BulletinThresholds, DEFAULT_THRESHOLDS, type PointsRules } from './types.js';
@@ -42,10 +43,12 @@ export function computeBulletin(input: BulletinInput): Bulletin {
   const rollcalls = rollcallSummary(scope, entries, w.thisWeek);
   const inspections = inspectionSummary(scope, entries, w.thisWeek);
   const licences = licenceSummary(scope);
+  const response = responseSummary(scope, entries, w.thisWeek, w.yearFrom, thresholds);
   const zone = input.zone ? site.zones.get(input.zone) : undefined;
   return {
     site: { id: site.id, name: site.config.site.name, timezone: site.timezone },
     zone: zone ? { id: zone.id, name: zone.name } : null,
+    zones: site.config.zones.filter((z) => scope.inZone(z.id)).map((z) => ({ id: z.id, name: z.name })),
     week: w.thisWeek.week,
     lastWeek: w.lastWeek.week,
     from: new Date(w.thisWeek.from).toISOString(),
@@ -56,7 +59,15 @@ export function computeBulletin(input: BulletinInput): Bulletin {
     rollcalls,
     inspections,
     licences,
-    suggestions: suggestions(site, thresholds, { preventable, patrol, rollcalls, inspections, licences }),
+    suggestions: suggestions(site, thresholds, {
+      preventable,
+      patrol,
+      rollcalls,
+      inspections,
+      licences,
+      response,
+    }),
+    response,
     points: computePoints(scope, entries, pointsRules(site, input.rules), w.thisWeek, {
       from: w.monthFrom,
       to: w.monthTo,

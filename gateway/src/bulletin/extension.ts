@@ -1,5 +1,5 @@
 /**
- * GET /bulletin?week=2026-W48&zone=east[&format=html|json|csv&table=…]
+ * GET /bulletin?week=2026-W48&zone=east[&format=html|json|csv&table=…[&lang=en]]
  * computed on request from the journal. Operators see any zone; a console
  * account sees its own zone only.
  *
@@ -138,7 +138,8 @@ export function createBulletinExtension(options: BulletinExtensionOptions = {}):
         if (format === 'json') return send(res, 200, JSON_TYPE, out.json, cache);
         if (format === 'csv' && isCsvTable(table)) {
           const name = `bulletin-${out.week}${zone ? `-${zone}` : ''}-${table}.csv`;
-          return send(res, 200, 'text/csv; charset=utf-8', out.csv[table], {
+          const tables = url.searchParams.get('lang') === 'en' ? out.csvEn : out.csv;
+          return send(res, 200, 'text/csv; charset=utf-8', tables[table], {
             ...cache,
             'content-disposition': `attachment; filename="${name}"`,
           });

@@ -18,7 +18,8 @@ const RECORD_TYPES = ['alert', 'tour', 'rollcall-result', 'op', 'schedule-missed
 
 /**
  * The records of the bulletin's window (alerts, tours, roll calls, ops,
- * missed schedules) plus this week's checkpoint taps. Taps are selected in
+ * missed schedules) plus this week's checkpoint taps and, from the 12
+ * months before, the alert records of classified resolutions and button tests. Taps are selected in
  * SQL: the window also holds every heartbeat, and loading those would cost
  * far more than the bulletin itself. Runs off the gateway's main thread
  * (bulletin/worker.ts): a heavy week takes seconds.
@@ -44,5 +45,14 @@ export function loadBulletinEntries(journal: JournalSource, week: string, timezo
       )
       .all(w.thisWeek.from, w.thisWeek.to) as Row[]
   ).map(toEntry);
-  return [...records, ...taps].sort((a, b) => a.at - b.at || a.seq - b.seq);
+  // the year before the window: only what the 12-month figures need (classified resolutions, button tests)
+  const year = (
+    journal.db
+      .prepare(
+        `SELECT seq, at, body FROM entries WHERE type = 'alert' AND at >= ? AND at < ?
+           AND (json_extract(body, '$.alert.classification') IS NOT NULL OR json_extract(body, '$.alert.mode') = 'test')`,
+      )
+      .all(w.yearFrom, w.from) as Row[]
+  ).map(toEntry);
+  return [...year, ...records, ...taps].sort((a, b) => a.at - b.at || a.seq - b.seq);
 }

@@ -24,7 +24,9 @@ export interface BulletinOutputs {
   entries: number;
   json: string;
   html: string;
+  /** CSV tables with Chinese headers; `csvEn` the same with English ones. */
   csv: Record<CsvTable, string>;
+  csvEn: Record<CsvTable, string>;
 }
 
 export function produceBulletin(
@@ -49,6 +51,7 @@ export function renderBulletinOutputs(bulletin: Bulletin, entries: number): Bull
     entries,
     json: JSON.stringify(bulletin),
     html: renderBulletinHtml(bulletin),
-    csv: renderBulletinCsv(bulletin),
+    csv: renderBulletinCsv(bulletin, 'zh'),
+    csvEn: renderBulletinCsv(bulletin, 'en'),
   };
 }

@@ -5,25 +5,11 @@
  */
 import { DateTime } from 'luxon';
 import { ASPECTS, KIND_LABELS, POINT_LABELS } from './labels.js';
-import { pct } from './suggestions.js';
+import { C, kpi, share, signed, table, unitChart } from './render-parts.js';
+import { renderResponse } from './render-response.js';
+import { groupSuggestions } from './suggestions.js';
 import { barChart, escapeXml as esc } from './svg.js';
 import type { Bulletin, PointsRules } from './types.js';
-
-const C = { now: '#c62828', before: '#90a4ae', ok: '#2e7d32', warn: '#ef6c00', blue: '#1565c0' };
-
-const share = (v: number | null): string => (v === null ? '—' : pct(v));
-const signed = (v: number): string => (v > 0 ? `+${v}` : String(v));
-
-function table(head: [string, string][], rows: (string | number)[][], cls = ''): string {
-  const th = head.map(([zh, en]) => `<th>${esc(zh)}<br><small>${esc(en)}</small></th>`).join('');
-  const body =
-    rows.length === 0
-      ? `<tr><td colspan="${head.length}" class="empty">无 / none</td></tr>`
-      : rows
-          .map((r) => `<tr>${r.map((c) => `<td>${typeof c === 'number' ? c : esc(c)}</td>`).join('')}</tr>`)
-          .join('');
-  return `<table class="${cls}"><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;
-}
 
 function section(i: number, inner: string): string {
   const a = ASPECTS[i];
@@ -31,16 +17,13 @@ function section(i: number, inner: string): string {
   return `<section class="aspect" id="aspect-${a.id}" data-aspect="${i + 1}"><h2>${a.n}、${esc(a.zh)} <small>${i + 1}. ${esc(a.en)}</small></h2>${inner}</section>`;
 }
 
-function kpi(value: string, zh: string, en: string): string {
-  return `<div class="kpi"><div class="v">${esc(value)}</div><div class="l">${esc(zh)}<br><small>${esc(en)}</small></div></div>`;
-}
-
 export function renderBulletinHtml(b: Bulletin): string {
   const tz = b.site.timezone;
   const day = (iso: string, shift = 0) =>
     DateTime.fromISO(iso, { zone: tz }).plus({ milliseconds: shift }).toFormat('yyyy-MM-dd');
-  const scope = b.zone ? `${b.zone.name}(${b.zone.id})` : '全区 / whole district';
-  const unitLabel = (u: { unit: string; name: string }) => `${u.name}`;
+  const scope = b.zone ? b.zone.name : '全区 / whole district';
+  const units = (rows: readonly { unit: string; name: string; zone: string }[]) => rows;
+  const unitName = (id: string) => b.preventable.byUnit.find((u) => u.unit === id)?.name ?? id;
   const p = b.preventable;
   const pa = b.patrol;
   const rc = b.rollcalls;
@@ -78,7 +61,7 @@ export function renderBulletinHtml(b: Bulletin): string {
             ['单位', 'Unit'],
             ['离线次数', 'Times offline'],
           ],
-          p.offlineDevices.map((d) => [d.device, d.unit, d.times]),
+          p.offlineDevices.map((d) => [d.device, unitName(d.unit), d.times]),
         )
       : '',
   ].join('');
@@ -93,10 +76,9 @@ export function renderBulletinHtml(b: Bulletin): string {
         { name: '漏巡 missed', color: C.now, values: pa.perDay.map((d) => d.missed) },
       ],
     }),
-    barChart({
+    unitChart(units(pa.byUnit), b.zones, {
       title: '各单位点位覆盖率 · Checkpoint coverage by unit',
-      categories: pa.byUnit.map(unitLabel),
-      series: [{ name: '覆盖率 coverage', color: C.blue, values: pa.byUnit.map((u) => u.coverage ?? 0) }],
+      series: [{ name: '覆盖率 coverage', color: C.blue, value: (i) => pa.byUnit[i]?.coverage ?? 0 }],
       format: 'percent',
       threshold: { value: b.thresholds.coverage, label: `${Math.round(b.thresholds.coverage * 100)}%` },
     }),
@@ -109,23 +91,15 @@ export function renderBulletinHtml(b: Bulletin): string {
         ['联防巡逻(次)', 'Joint tours'],
         ['联防巡逻(天)', 'Joint days'],
       ],
-      pa.byUnit.map((u) => [
-        `${u.unit} ${u.name}`,
-        u.checkpoints,
-        u.visited,
-        share(u.coverage),
-        u.jointTours,
-        u.jointDays,
-      ]),
+      pa.byUnit.map((u) => [u.name, u.checkpoints, u.visited, share(u.coverage), u.jointTours, u.jointDays]),
     ),
   ].join('');
 
   const s3 = [
     `<div class="kpis">${kpi(String(rc.calls), '点名次数', 'Roll calls')}${kpi(share(rc.attendance), `到岗率 ${rc.answered}/${rc.expected}`, 'Attendance')}</div>`,
-    barChart({
+    unitChart(units(rc.byUnit), b.zones, {
       title: '各单位点名到岗率 · Roll-call attendance by unit',
-      categories: rc.byUnit.map(unitLabel),
-      series: [{ name: '到岗率 attendance', color: C.ok, values: rc.byUnit.map((u) => u.attendance ?? 0) }],
+      series: [{ name: '到岗率 attendance', color: C.ok, value: (i) => rc.byUnit[i]?.attendance ?? 0 }],
       format: 'percent',
       threshold: { value: b.thresholds.attendance, label: `${Math.round(b.thresholds.attendance * 100)}%` },
     }),
@@ -139,7 +113,7 @@ export function renderBulletinHtml(b: Bulletin): string {
         ['缺勤人员', 'Absentees'],
       ],
       rc.byUnit.map((u) => [
-        `${u.unit} ${u.name}`,
+        u.name,
         u.calls,
         u.expected,
         u.answered,
@@ -151,12 +125,11 @@ export function renderBulletinHtml(b: Bulletin): string {
 
   const s4 = [
     `<div class="kpis">${kpi(String(ins.count), '检查次数', 'Inspections')}${kpi(String(ins.violations), '发现违规', 'Violations')}</div>`,
-    barChart({
+    unitChart(units(ins.byUnit), b.zones, {
       title: '各单位检查与违规 · Inspections and violations by unit',
-      categories: ins.byUnit.map(unitLabel),
       series: [
-        { name: '检查 inspections', color: C.blue, values: ins.byUnit.map((u) => u.inspections) },
-        { name: '违规 violations', color: C.warn, values: ins.byUnit.map((u) => u.violations) },
+        { name: '检查 inspections', color: C.blue, value: (i) => ins.byUnit[i]?.inspections ?? 0 },
+        { name: '违规 violations', color: C.warn, value: (i) => ins.byUnit[i]?.violations ?? 0 },
       ],
     }),
     table(
@@ -169,8 +142,8 @@ export function renderBulletinHtml(b: Bulletin): string {
       ],
       ins.list.map((i) => [
         DateTime.fromISO(i.at, { zone: tz }).toFormat('MM-dd HH:mm'),
-        `${i.unit} ${i.name}`,
-        i.by,
+        i.name,
+        i.byName,
         i.violations,
         i.note,
       ]),
@@ -179,10 +152,9 @@ export function renderBulletinHtml(b: Bulletin): string {
 
   const s5 = [
     `<div class="kpis">${kpi(share(lic.share), `持证率 ${lic.licensed}/${lic.guards}`, 'Licensed share')}</div>`,
-    barChart({
+    unitChart(units(lic.byUnit), b.zones, {
       title: '各单位保安员持证率 · Licensed guards by unit',
-      categories: lic.byUnit.map(unitLabel),
-      series: [{ name: '持证率 licensed', color: C.blue, values: lic.byUnit.map((u) => u.share ?? 0) }],
+      series: [{ name: '持证率 licensed', color: C.blue, value: (i) => lic.byUnit[i]?.share ?? 0 }],
       format: 'percent',
       threshold: { value: b.thresholds.licensed, label: `${Math.round(b.thresholds.licensed * 100)}%` },
     }),
@@ -193,21 +165,28 @@ export function renderBulletinHtml(b: Bulletin): string {
         ['持证', 'Licensed'],
         ['持证率', 'Share'],
       ],
-      lic.byUnit.map((u) => [`${u.unit} ${u.name}`, u.guards, u.licensed, share(u.share)]),
+      lic.byUnit.map((u) => [u.name, u.guards, u.licensed, share(u.share)]),
     ),
   ].join('');
 
-  const s6 = `<ol class="suggestions">${b.suggestions
-    .map((s) => `<li data-rule="${esc(s.rule)}"><p>${esc(s.zh)}</p><p class="en">${esc(s.en)}</p></li>`)
+  // grouped by rule: one heading with its count, then the units and their figures
+  const s6 = `<ol class="suggestions">${groupSuggestions(b.suggestions, b.thresholds)
+    .map(
+      (g) =>
+        `<li data-rule="${esc(g.rule)}" data-count="${g.count}"><p>${esc(g.title.zh)}</p><p class="en">${esc(g.title.en)}</p>${
+          g.items.length
+            ? `<p class="items">${g.items.map((x) => esc(x.zh)).join('；')}</p><p class="en items">${g.items.map((x) => esc(x.en)).join('; ')}</p>`
+            : ''
+        }</li>`,
+    )
     .join('')}</ol>`;
 
   const items = Object.keys(b.points.rules) as (keyof PointsRules)[];
   const points = `<section class="aspect" id="points"><h2>积分通报 <small>Points (weekly tally, monthly total ${esc(b.points.month)})</small></h2>
 <p class="rules">${items.map((k) => `${esc(POINT_LABELS[k].zh)} ${signed(b.points.rules[k])}`).join(' · ')}</p>
-${barChart({
+${unitChart(units(b.points.units), b.zones, {
   title: '各单位本周积分 · Unit points this week',
-  categories: b.points.units.map(unitLabel),
-  series: [{ name: '本周 week', color: C.ok, values: b.points.units.map((u) => u.week) }],
+  series: [{ name: '本周 week', color: C.ok, value: (i) => b.points.units[i]?.week ?? 0 }],
 })}
 ${table(
   [
@@ -216,7 +195,7 @@ ${table(
     ['本月累计', 'Month'],
     ...items.map((k): [string, string] => [POINT_LABELS[k].zh, POINT_LABELS[k].en]),
   ],
-  b.points.units.map((u) => [`${u.unit} ${u.name}`, u.week, u.month, ...items.map((k) => u.breakdown[k])]),
+  b.points.units.map((u) => [u.name, u.week, u.month, ...items.map((k) => u.breakdown[k])]),
 )}
 ${table(
   [
@@ -227,8 +206,8 @@ ${table(
     ...items.map((k): [string, string] => [POINT_LABELS[k].zh, POINT_LABELS[k].en]),
   ],
   b.points.guards.map((g) => [
-    `${g.guard} ${g.name}`,
-    g.unit,
+    g.name,
+    unitName(g.unit),
     g.week,
     g.month,
     ...items.map((k) => g.breakdown[k]),
@@ -242,6 +221,7 @@ ${table(
 <header><h1>${esc(b.site.name)} 保安联勤联防一周通报<br><small>Weekly joint-patrol bulletin</small></h1>
 <p class="meta">${esc(scope)} · ${esc(b.week)}(${day(b.from)} 至 ${day(b.to, -1)})· 生成 generated ${esc(DateTime.fromISO(b.generatedAt, { zone: tz }).toFormat('yyyy-MM-dd HH:mm'))}</p></header>
 <main>${[s1, s2, s3, s4, s5, s6].map((s, i) => section(i, s)).join('\n')}
+${renderResponse(b)}
 ${points}</main>
 <footer>guardpost · ${esc(b.site.id)} · ${esc(tz)}</footer>
 </body></html>
@@ -267,7 +247,9 @@ svg .chart-title{font-size:13px;font-weight:600;fill:var(--ink)}
 svg .tick,svg .cat,svg .legend,svg .value{font-size:11px;fill:var(--muted)}
 svg .grid{stroke:#eceff1}svg .axis{stroke:#90a4ae}
 svg .threshold{stroke:var(--accent);stroke-dasharray:5 4}svg .threshold-label{font-size:11px;fill:var(--accent)}
-.suggestions li{margin:0 0 10px}.suggestions p{margin:0}.suggestions .en{color:var(--muted);font-size:13px}
+.suggestions li{margin:0 0 10px}.suggestions p{margin:0}.suggestions .en{color:var(--muted);font-size:13px}.suggestions .items{font-size:14px}
+.multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:0 16px}
+.note{color:var(--muted);font-size:13px}
 .rules{color:var(--muted);font-size:13px}
 footer{margin-top:32px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);padding-top:8px}
 @media print{

@@ -59,3 +59,11 @@ export function unitsOfRoute(site: Site, route: string): string[] {
   }
   return [...units];
 }
+
+/** An account as screens show it: its configured name, a console's duty room, else the id. */
+export function accountName(site: Site, id: string): string {
+  const a = site.accounts.get(id);
+  if (a?.kind === 'operator') return a.operator.name ?? id;
+  if (a?.kind === 'console') return a.console.name ?? `${a.unit.name}值班室`;
+  return id;
+}

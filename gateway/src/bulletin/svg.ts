@@ -114,3 +114,104 @@ export function barChart(spec: BarChartSpec): string {
   parts.push('</svg>');
   return parts.join('');
 }
+
+/** Rough rendered width of a label: CJK and full-width characters 1 em, others about 0.6 em. */
+export function textWidth(s: string, fontPx: number): number {
+  let w = 0;
+  for (const ch of s)
+    w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(
+      ch,
+    )
+      ? fontPx
+      : fontPx * 0.6;
+  return w;
+}
+
+export interface HBarChartSpec extends BarChartSpec {
+  /** Width of the drawing in SVG units (default 720; small multiples use less). */
+  width?: number;
+}
+
+/**
+ * Horizontal bars, one row per category with its full label on the left:
+ * readable for 37 units or 200 (the height grows with the rows, labels never
+ * share a line, so they cannot overlap or be cut).
+ */
+export function hbarChart(spec: HBarChartSpec): string {
+  const { categories, series } = spec;
+  const format = spec.format ?? 'count';
+  const width = spec.width ?? 720;
+  const font = 12;
+  const barH = series.length > 1 ? 9 : 12;
+  const rowH = Math.max(font + 8, barH * series.length + 8);
+  const labelW =
+    Math.ceil(Math.min(width * 0.45, Math.max(40, ...categories.map((c) => textWidth(c, font))))) + 10;
+  const right = 44;
+  const top = 52;
+  const legendH = series.length > 1 ? 22 : 6;
+  const plotW = width - labelW - right;
+  const height = top + rowH * Math.max(1, categories.length) + legendH;
+  const all = series.flatMap((s) => s.values);
+  const top0 = Math.max(0, ...all, spec.threshold?.value ?? 0);
+  const low0 = Math.min(0, ...all);
+  const step = format === 'percent' ? 0.25 : niceStep(Math.max(1, top0 - low0), true);
+  const maxV =
+    format === 'percent'
+      ? Math.max(1, Math.ceil(top0 / step) * step)
+      : Math.max(step, Math.ceil(top0 / step) * step);
+  const lowV = low0 < 0 ? -Math.ceil(-low0 / step) * step : 0;
+  const x = (v: number) => labelW + ((v - lowV) / (maxV - lowV)) * plotW;
+  const bottom = top + rowH * Math.max(1, categories.length);
+  const parts: string[] = [
+    `<svg class="chart hbar" role="img" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg" aria-label="${escapeXml(spec.title)}">`,
+    `<title>${escapeXml(spec.title)}</title>`,
+    `<text x="0" y="16" class="chart-title">${escapeXml(spec.title)}</text>`,
+  ];
+  // the value axis on top: ticks every step, skipped when they would crowd
+  const tickEvery = Math.max(1, Math.ceil((maxV - lowV) / step / Math.max(1, Math.floor(plotW / 48))));
+  let i = 0;
+  for (let v = lowV; v <= maxV + step / 1000; v += step, i++) {
+    const xx = x(v).toFixed(1);
+    parts.push(`<line x1="${xx}" x2="${xx}" y1="${top - 4}" y2="${bottom}" class="grid"/>`);
+    if (i % tickEvery === 0)
+      parts.push(`<text x="${xx}" y="${top - 8}" class="tick" text-anchor="middle">${fmt(v, format)}</text>`);
+  }
+  categories.forEach((cat, ci) => {
+    const y0 = top + ci * rowH;
+    parts.push(
+      `<text class="cat" x="${labelW - 8}" y="${(y0 + rowH / 2).toFixed(1)}" text-anchor="end" dominant-baseline="middle">${escapeXml(cat)}</text>`,
+    );
+    series.forEach((s, si) => {
+      const v = s.values[ci] ?? 0;
+      const by = y0 + (rowH - barH * series.length) / 2 + si * barH;
+      const x0 = x(0);
+      const x1 = x(v);
+      parts.push(
+        `<rect class="bar" x="${Math.min(x0, x1).toFixed(1)}" y="${by.toFixed(1)}" width="${Math.abs(x1 - x0).toFixed(1)}" height="${(barH - 1).toFixed(1)}" fill="${s.color}"><title>${escapeXml(`${cat} · ${s.name}: ${fmt(v, format)}`)}</title></rect>`,
+      );
+      parts.push(
+        `<text class="value" x="${(Math.max(x0, x1) + 3).toFixed(1)}" y="${(by + barH / 2).toFixed(1)}" dominant-baseline="middle">${fmt(v, format)}</text>`,
+      );
+    });
+  });
+  parts.push(
+    `<line x1="${x(0).toFixed(1)}" x2="${x(0).toFixed(1)}" y1="${top - 4}" y2="${bottom}" class="axis"/>`,
+  );
+  if (spec.threshold) {
+    const tx = x(spec.threshold.value).toFixed(1);
+    parts.push(`<line x1="${tx}" x2="${tx}" y1="${top - 4}" y2="${bottom}" class="threshold"/>`);
+    parts.push(
+      `<text x="${tx}" y="${top - 22}" text-anchor="middle" class="threshold-label">${escapeXml(spec.threshold.label)}</text>`,
+    );
+  }
+  if (series.length > 1) {
+    series.forEach((s, si) => {
+      const lx = labelW + si * 160;
+      const ly = height - 6;
+      parts.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${s.color}"/>`);
+      parts.push(`<text x="${lx + 14}" y="${ly}" class="legend">${escapeXml(s.name)}</text>`);
+    });
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}

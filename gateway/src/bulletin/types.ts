@@ -43,6 +43,10 @@ export interface BulletinThresholds {
   licensed: number;
   /** Unacknowledged escalations at least this many. */
   escalations: number;
+  /** A panic button not tested (alert in `test` mode) for more than this many days is overdue. */
+  buttonTestDays: number;
+  /** False alarms per unit over 12 months at least this many. */
+  falseAlarms: number;
 }
 
 export const DEFAULT_THRESHOLDS: BulletinThresholds = {
@@ -52,6 +56,8 @@ export const DEFAULT_THRESHOLDS: BulletinThresholds = {
   jointDays: 5,
   licensed: 0.8,
   escalations: 1,
+  buttonTestDays: 31,
+  falseAlarms: 3,
 };
 
 export interface UnitRef {
@@ -133,6 +139,8 @@ export interface InspectionRow {
   unit: string;
   name: string;
   by: string;
+  /** The inspector's account name from config (else the id). */
+  byName: string;
   violations: number;
   note: string;
 }
@@ -151,12 +159,65 @@ export interface LicenceSummary {
   byUnit: (UnitRef & { guards: number; licensed: number; share: number | null })[];
 }
 
+/** Response to alerts per unit (issue 13): the unit's own alerts, live ones only (drills and tests apart). */
+export interface ResponseUnitRow extends UnitRef {
+  alerts: number;
+  acknowledged: number;
+  ackMedianMs: number | null;
+  ackP90Ms: number | null;
+  escalated: number;
+  /** Escalated alerts by the highest ladder level they reached ("2": 3), where the journal records `level`. */
+  byLevel: Record<string, number>;
+  /** Resolved as a false alarm over the 12 months up to the week's end. */
+  falseYear: number;
+  /** Resolved with any classification over those 12 months. */
+  classifiedYear: number;
+}
+
+/** One drill or button test raised this week, with its response times (from raise). */
+export interface DrillRow {
+  id: string;
+  unit: string;
+  name: string;
+  kind: string;
+  mode: 'drill' | 'test';
+  raisedAt: string;
+  viewMs: number | null;
+  ackMs: number | null;
+  resolveMs: number | null;
+}
+
+export interface ButtonTestRow {
+  device: string;
+  unit: string;
+  name: string;
+  /** Last alert of this button in `test` mode within the 12 months, null: none. */
+  lastTest: string | null;
+}
+
+export interface ResponseSummary {
+  /** Start of the 12 months the false-alarm counts cover (ISO). */
+  yearFrom: string;
+  /** Live alerts of the week, raise to first acknowledgement. */
+  ackMedianMs: number | null;
+  ackP90Ms: number | null;
+  byUnit: ResponseUnitRow[];
+  drills: DrillRow[];
+  /** Panic buttons past `buttonTestDays` without a test, or never tested. */
+  overdueButtons: ButtonTestRow[];
+  panicButtons: number;
+  /** What the journal records at all (older gateways: no levels, classifications or modes): shown, not faked. */
+  recorded: { levels: boolean; classification: boolean; modes: boolean };
+}
+
 export interface Suggestion {
   /** Which rule produced it: attendance, coverage, offline, joint, licence, escalation, inspection. */
   rule: string;
   unit: string | null;
   zh: string;
   en: string;
+  /** The unit and its figure alone ("新城名苑 66.7%"), for the page's list grouped by rule. */
+  item?: { zh: string; en: string };
 }
 
 export interface PointsBreakdown {
@@ -195,6 +256,8 @@ export interface PointsSummary {
 export interface Bulletin {
   site: { id: string; name: string; timezone: string };
   zone: { id: string; name: string } | null;
+  /** The zones of the scope, in config order (charts per zone). */
+  zones: { id: string; name: string }[];
   week: string;
   lastWeek: string;
   from: string;
@@ -206,6 +269,7 @@ export interface Bulletin {
   inspections: InspectionSummary;
   licences: LicenceSummary;
   suggestions: Suggestion[];
+  response: ResponseSummary;
   points: PointsSummary;
   thresholds: BulletinThresholds;
 }

@@ -23,6 +23,8 @@ export interface BulletinWindow {
   /** Every entry the bulletin needs lies in [from, to). */
   from: number;
   to: number;
+  /** 12 months before the week's end: false alarms and button tests look back this far. */
+  yearFrom: number;
 }
 
 const WEEK_PATTERN = /^(\d{4})-W(\d{2})$/;
@@ -60,6 +62,7 @@ export function bulletinWindow(week: string, timezone: string): BulletinWindow {
     monthTo,
     from: Math.min(last.from, monthFrom),
     to: thisWeek.to,
+    yearFrom: DateTime.fromMillis(thisWeek.to, { zone: timezone }).minus({ months: 12 }).toMillis(),
   };
 }
 
