@@ -1,19 +1,14 @@
 /**
  * Read APIs for consoles and tools. Authenticated with HTTP Basic (the same
- * accounts, check and back-off as MQTT: console/auth.ts); a console sees only
+ * accounts, check and back-off as MQTT: basic-auth.ts); a console sees only
  * its own unit.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LoginGuard } from '../auth/guard.js';
 import type { Account } from '../config/site.js';
-import { basicAccount } from '../console/auth.js';
 import type { GatewayQueries, HttpRoutes } from '../ports.js';
+import { basicAccount, sendUnauthorised } from './basic-auth.js';
 import { sendJson } from './router.js';
-
-function unauthorised(res: ServerResponse): void {
-  res.setHeader('www-authenticate', 'Basic realm="guardpost", charset="UTF-8"');
-  sendJson(res, 401, { error: 'console or operator credentials required (HTTP Basic)' });
-}
 
 export function registerApi(http: HttpRoutes, queries: GatewayQueries, logins: LoginGuard): void {
   const guarded =
@@ -25,7 +20,7 @@ export function registerApi(http: HttpRoutes, queries: GatewayQueries, logins: L
       url: URL,
     ): Promise<void> => {
       const account = await basicAccount(req, logins);
-      if (!account) return unauthorised(res);
+      if (!account) return sendUnauthorised(res, true);
       fn(account, url, params, res);
     };
   /** A console is confined to its unit; operators may filter freely. */
