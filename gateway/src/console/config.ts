@@ -6,7 +6,7 @@
  * names of guards and accounts (screens show names, never ids).
  */
 import type { Site } from '../config/site.js';
-import { ROOT, topics } from '../topics.js';
+import { topics } from '../topics.js';
 import type { HumanAccount } from './auth.js';
 import type { ConsoleAccountInfo, ConsoleConfig } from './wire.js';
 
@@ -14,7 +14,6 @@ export type { ConsoleAccountInfo, ConsoleConfig } from './wire.js';
 
 /** Console inputs of issue 13 (docs/protocol-extensions.md): take, view, checklist. */
 type UnitInput = 'take' | 'view' | 'checklist';
-const unitInput = (unit: string, what: UnitInput): string => `${ROOT}/unit/${unit}/${what}`;
 const UNIT_INPUTS: readonly UnitInput[] = ['take', 'view', 'checklist'];
 
 /** The configured `name` of a human account, or null. */
@@ -35,7 +34,7 @@ export function buildConsoleConfig(site: Site, account: HumanAccount, wsPort: nu
   const allow = (unit: string): void => {
     ack[unit] = topics.unitAck(unit);
     resolve[unit] = topics.unitResolve(unit);
-    for (const what of UNIT_INPUTS) inputs[what][unit] = unitInput(unit, what);
+    for (const what of UNIT_INPUTS) inputs[what][unit] = topics.unitInput(unit, what);
   };
   const name = accountName(site, account.id);
   if (account.kind === 'console') {
