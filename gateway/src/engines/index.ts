@@ -5,7 +5,7 @@
 import type { Site } from '../config/site.js';
 import type { GatewayQueries } from '../ports.js';
 import { AlertEngine } from './alerts/index.js';
-import { PatrolEngine } from './patrol/index.js';
+import { ClockDriftEngine, PatrolEngine } from './patrol/index.js';
 import { RollcallEngine } from './rollcall/index.js';
 import type { EngineRunner, EngineSet } from './runner.js';
 import { SupervisionEngine } from './supervision/index.js';
@@ -18,6 +18,7 @@ export function createEngineSet(site: Site, startedAt: number): EngineSet {
       alerts,
       new SupervisionEngine(site, { startedAt }),
       new PatrolEngine(site),
+      new ClockDriftEngine(site),
       new RollcallEngine(site),
     ],
     raiser: alerts,
@@ -27,6 +28,7 @@ export function createEngineSet(site: Site, startedAt: number): EngineSet {
 export function makeQueries(runner: EngineRunner): GatewayQueries {
   return {
     alerts: (filter) => runner.engine<AlertEngine>('alerts')?.list(filter) ?? [],
+    alert: (id, unit) => runner.engine<AlertEngine>('alerts')?.detail(id, unit) ?? null,
     rollcall: (call) => runner.engine<RollcallEngine>('rollcall')?.get(call) ?? null,
     rollcalls: () => runner.engine<RollcallEngine>('rollcall')?.list() ?? [],
     tours: (filter) => runner.engine<PatrolEngine>('patrol')?.tours(filter) ?? [],

@@ -2,6 +2,10 @@
  * Patrol tours (docs/patrol-and-rollcall.md). Pure: taps and records in,
  * tour records, schedule-missed records and patrol alerts out.
  *
+ * Patrol rules (windows, pause, anti-fake, two-person, protection levels,
+ * late records) live beside it: rules.ts, antifake.ts, pause.ts, overdue.ts,
+ * revise.ts. Exceptions are found in annotate() and journaled in the tap.
+ *
  * Replay safety: every decision depends only on the state and the entry
  * (the tap's event time, never the wall clock), so a replay makes the same
  * decisions; the records those decisions wrote are applied idempotently by id.
@@ -15,30 +19,23 @@ import type { JournalEntry, TourRecord } from '../../journal/types.js';
 import type { DeviceEvent, TapEvent } from '../../model/event.js';
 import { clockStepOf } from '../clock-step.js';
 import type { Effect, Engine } from '../engine.js';
-import { notStartedAlert, tourLateAlert, tourMissedAlert } from './alerts.js';
-import { nextSlotAfter, type PatrolSchedule, scheduleOf, slotsBetween } from './schedule.js';
-import { emptyPatrolState, type PatrolState, parsePatrolState } from './state.js';
-import { DAY_MS, localDay, localStamp } from './time.js';
+import { tourMissedAlert } from './alerts.js';
+import { clockDrifted, flag, has, impossibleTravel, movedReader, repeatOf } from './antifake.js';
+import { parseOverdueKey } from './exception-alerts.js';
+import { type JointParticipation, jointParticipation, noteJoint } from './joint.js';
+import { nextOverdue, notePatrol, overdueEffects, protectedUnits } from './overdue.js';
+import { pause, resume, toursToToggle } from './pause.js';
+import { judgedFor, MAX_JUDGED, markJudged, reviseSlots, reviseTour } from './revise.js';
+import { PatrolRules } from './rules.js';
+import { ScheduleBook } from './schedule-book.js';
+import { emptyPatrolState, type PatrolState, parsePatrolState, pruneState } from './state.js';
+import { exceptionAlerts, visitEffects } from './tap-effects.js';
+import { localStamp } from './time.js';
 import { missingOf, newTour, type OpenTour, ownerOf, tourRecord, unitOfTap, visit } from './tour.js';
-import { finishedTourView, openTourView, type TourView } from './views.js';
+import { finishedTourView, openTourView, type TourView, tourStateEffect } from './views.js';
 
-/** Finished tours, tour starts and recorded slots are kept this long (console, schedule checks). */
-const RETAIN_MS = 2 * DAY_MS;
-/** After a long outage, schedule slots older than this are not checked any more. */
-const SCHEDULE_LOOKBACK_MS = DAY_MS;
-/** Joint-patrol participation is kept for the weekly/monthly bulletin. */
-const JOINT_RETAIN_DAYS = 62;
-const MAX_FINISHED = 2000;
-
+export type { JointParticipation } from './joint.js';
 export type { TourView } from './views.js';
-
-export interface JointParticipation {
-  unit: string;
-  guards: string[];
-  taps: number;
-  /** The zone's lead unit. */
-  lead: boolean;
-}
 
 type Step =
   | { route: RouteConfig; action: 'continue'; tour: OpenTour; expire: null }
@@ -49,17 +46,20 @@ export class PatrolEngine implements Engine {
   readonly name = 'patrol';
   private state: PatrolState = emptyPatrolState();
   private readonly maxDurationMs = new Map<string, number>();
-  private readonly schedules = new Map<string, PatrolSchedule>();
   /** checkpoint → zones whose joint route includes it */
   private readonly jointZonesOfCheckpoint = new Map<string, Set<string>>();
-  private scheduleWake: number | null = null;
-  private scheduleWakeDirty = true;
+  private readonly book: ScheduleBook;
+  private readonly rules: PatrolRules;
+  private readonly protectedList: [string, number][];
+  private readonly protectedMap: Map<string, number>;
 
   constructor(private readonly site: Site) {
+    this.rules = new PatrolRules(site);
+    this.book = new ScheduleBook(site);
+    this.protectedList = protectedUnits(site, this.rules);
+    this.protectedMap = new Map(this.protectedList);
     for (const r of site.config.routes) {
       this.maxDurationMs.set(r.id, parseDuration(r.maxDuration));
-      const s = scheduleOf(r);
-      if (s) this.schedules.set(r.id, s);
       if (r.joint) {
         for (const cp of r.checkpoints) {
           const zones = this.jointZonesOfCheckpoint.get(cp) ?? new Set<string>();
@@ -70,12 +70,34 @@ export class PatrolEngine implements Engine {
     }
   }
 
+  /** Before journaling: the tap's guard on a signed-in wand, its exceptions, its route and tour. */
   annotate(event: DeviceEvent, _now: number): void {
     if (event.kind !== 'tap') return;
+    const wand = this.rules.isWand(event.device);
+    if (event.uidKind === 'card' && (wand || this.rules.isSupervisor(event.guard))) return;
+    const signedIn = wand && event.uidKind === 'tag' ? this.state.wandGuard[event.device] : undefined;
+    if (signedIn) event.guard = signedIn;
+    if (!event.offline && clockDrifted(this.rules, event.drift)) flag(event, 'clock_drift');
+    if (!event.checkpoint || event.uidKind === 'unknown') return;
+    if (movedReader(this.site, event)) flag(event, 'moved_reader');
+    const repeat = repeatOf(this.rules, event, this.state.lastTap[event.device]);
+    if (repeat) flag(event, repeat);
+    const late = this.lateStep(event);
+    if (late) {
+      event.route = late.route;
+      event.tour = late.id;
+      return;
+    }
     const step = this.plan(event, false).find((s) => s.action !== 'none');
     if (!step) return;
     event.route = step.route.id;
     event.tour = step.action === 'continue' ? step.tour.id : step.action === 'start' ? step.id : null;
+    if (step.action === 'continue' && !has(event, 'rescan')) {
+      const last = step.tour.visits[step.tour.visits.length - 1];
+      if (impossibleTravel(this.rules, step.route.id, last, event.checkpoint, event.at)) {
+        flag(event, 'impossible_travel');
+      }
+    }
   }
 
   handle(entry: JournalEntry, _now: number, _replay: boolean): Effect[] {
@@ -90,11 +112,15 @@ export class PatrolEngine implements Engine {
       case 'event':
         return body.event.kind === 'tap' ? this.onTap(body.event) : [];
       case 'tour':
-        this.applyTourRecord(body.tour);
-        return [];
+        return this.applyTourRecord(body.tour);
       case 'schedule-missed':
-        this.applyScheduleMissed(body.route, body.slot, body.at);
+        this.book.applyMissed(this.state, body.route, body.slot, body.at);
         return [];
+      case 'alert': {
+        const o = parseOverdueKey(body.key);
+        if (o) this.state.overdueRaised[o.unit] = o.since;
+        return [];
+      }
       default:
         return [];
     }
@@ -104,18 +130,26 @@ export class PatrolEngine implements Engine {
     this.observe(now);
     const effects: Effect[] = [];
     for (const tour of [...this.state.open]) {
-      if (tour.deadline <= now) effects.push(...this.closeMissed(tour));
+      if (this.dueAt(tour) <= now) effects.push(...this.closeMissed(tour));
     }
-    effects.push(...this.checkSchedules(now));
-    this.prune();
+    for (const tour of this.state.judged) {
+      if (tour.dirty && (this.state.settle[tour.device] ?? 0) <= now) effects.push(...this.rejudge(tour));
+    }
+    effects.push(...this.book.check(this.state, now));
+    effects.push(...overdueEffects(this.site, this.rules, this.protectedList, this.state, now));
+    pruneState(this.state, this.site.timezone);
     return effects;
   }
 
   nextWakeAt(): number | null {
     let next: number | null = null;
-    for (const t of this.state.open) if (next === null || t.deadline < next) next = t.deadline;
-    const s = this.nextScheduleDeadline();
-    if (s !== null && (next === null || s < next)) next = s;
+    const at = (t: number | null): void => {
+      if (t !== null && (next === null || t < next)) next = t;
+    };
+    for (const t of this.state.open) at(this.dueAt(t));
+    for (const t of this.state.judged) if (t.dirty) at(this.state.settle[t.device] ?? 0);
+    at(this.book.nextDeadline(this.state));
+    at(nextOverdue(this.protectedList, this.state));
     return next;
   }
 
@@ -127,8 +161,9 @@ export class PatrolEngine implements Engine {
     const state = parsePatrolState(snapshot);
     // a route removed from the config since: its open tours cannot go on
     state.open = state.open.filter((t) => this.site.routes.has(t.route));
+    state.judged = state.judged.filter((t) => this.site.routes.has(t.route));
     this.state = state;
-    this.scheduleWakeDirty = true;
+    this.book.dirty = true;
   }
 
   // ---- queries -------------------------------------------------------------
@@ -150,11 +185,7 @@ export class PatrolEngine implements Engine {
 
   /** Units that sent a guard to the zone's joint route on a local day ("YYYY-MM-DD", site time zone). */
   jointParticipation(zone: string, day: string): JointParticipation[] {
-    const lead = this.site.zones.get(zone)?.lead;
-    const units = this.state.joint[zone]?.[day] ?? {};
-    return Object.entries(units)
-      .map(([unit, u]) => ({ unit, guards: [...u.guards].sort(), taps: u.taps, lead: unit === lead }))
-      .sort((a, b) => Number(b.lead) - Number(a.lead) || (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
+    return jointParticipation(this.site, this.state, zone, day);
   }
 
   // ---- taps ----------------------------------------------------------------
@@ -172,6 +203,8 @@ export class PatrolEngine implements Engine {
       const owner = ownerOf(route, event);
       if (!owner) continue;
       const open = this.state.open.find((t) => t.route === route.id && t.owner === owner) ?? null;
+      // a paused tour counts nothing, and no other tour of its owner starts meanwhile
+      if (open?.pausedAt != null) continue;
       // a tap after the tour's deadline closes it as missed (the timer may not have fired yet)
       const expire = open && event.at > open.deadline ? open : null;
       if (open && !expire) {
@@ -189,11 +222,44 @@ export class PatrolEngine implements Engine {
     return steps;
   }
 
+  /** A tap older than the tours judged since: the judged tour it belongs to (late records). */
+  private lateStep(event: TapEvent): OpenTour | null {
+    if (this.state.judged.length === 0 || !event.checkpoint) return null;
+    for (const route of this.site.routesByCheckpoint.get(event.checkpoint) ?? []) {
+      const owner = ownerOf(route, event);
+      if (!owner) continue;
+      const open = this.state.open.find((t) => t.route === route.id && t.owner === owner);
+      if (open && open.startedAt <= event.at) continue;
+      const t = judgedFor(this.state.judged, route, owner, event.at);
+      if (t) return t;
+    }
+    return null;
+  }
+
   private onTap(event: TapEvent): Effect[] {
+    if (event.uidKind === 'card' && this.rules.isSupervisor(event.guard)) return this.toggle(event);
+    if (event.uidKind === 'card' && this.rules.isWand(event.device) && event.guard) {
+      this.state.wandGuard[event.device] = event.guard; // sign-in: the wand's next taps are this guard's
+      return [];
+    }
     const cp = event.checkpoint;
     if (!cp || event.uidKind === 'unknown') return [];
-    this.noteJoint(event, cp);
-    const effects: Effect[] = [];
+    if (event.offline) {
+      const settle = event.receivedAt + this.rules.settleMs;
+      this.state.settle[event.device] = Math.max(this.state.settle[event.device] ?? 0, settle);
+    }
+    const effects = exceptionAlerts(this.site, this.rules, event);
+    const counted = !has(event, 'rescan') && !has(event, 'moved_reader');
+    if (counted)
+      this.state.lastTap[event.device] = { uid: event.uid, at: event.at, checkpoint: cp, guard: event.guard };
+    noteJoint(this.site, this.jointZonesOfCheckpoint.get(cp), this.state, event);
+    const late = event.tour ? this.state.judged.find((t) => t.id === event.tour) : undefined;
+    if (late) return effects.concat(counted ? this.lateVisit(late, event, cp) : this.count(late, event));
+    if (!counted) {
+      const tour = this.state.open.find((t) => t.id === event.tour);
+      if (tour) this.count(tour, event);
+      return effects;
+    }
     const unit = unitOfTap(this.site, event);
     for (const step of this.plan(event, true)) {
       if (step.expire) effects.push(...this.closeMissed(step.expire));
@@ -203,19 +269,77 @@ export class PatrolEngine implements Engine {
         tour = newTour(step.id, step.route, step.owner, event, this.maxMs(step.route), unit);
         this.state.open.push(tour);
         this.noteStart(step.route.id, event.at);
+        effects.push(...this.reviseSlotsFor(step.route, event), tourStateEffect(this.site, tour));
       } else continue;
-      const result = visit(tour, step.route, this.maxMs(step.route), event, cp, unit);
-      if (result.late && !tour.lateRaised) {
-        tour.lateRaised = true;
-        effects.push({ type: 'raise', request: tourLateAlert(this.site, tour, step.route, cp) });
-      }
+      this.count(tour, event);
+      if (event.offline) tour.uploadedAt = Math.max(tour.uploadedAt ?? 0, event.receivedAt);
+      const result = visit(tour, step.route, this.maxMs(step.route), event, cp, unit, this.rules);
+      effects.push(...visitEffects(this.site, this.rules, tour, step.route, event, result));
       if (result.complete) {
         const record = tourRecord(tour, step.route, 'completed', event.at);
-        this.applyTourRecord(record);
-        effects.push({ type: 'record', body: { type: 'tour', tour: record } });
+        effects.push(...this.applyTourRecord(record), {
+          type: 'record',
+          body: { type: 'tour', tour: record },
+        });
       }
     }
     return effects;
+  }
+
+  private count(tour: OpenTour, event: TapEvent): Effect[] {
+    for (const e of event.exceptions ?? []) tour.exceptions[e] = (tour.exceptions[e] ?? 0) + 1;
+    return [];
+  }
+
+  /** A supervisor card: pause the tours it reaches, or resume them. */
+  private toggle(event: TapEvent): Effect[] {
+    const fixed = this.site.devices.get(event.device)?.checkpoint;
+    const routeHas = (r: string, cp: string): boolean =>
+      this.site.routes.get(r)?.checkpoints.includes(cp) ?? false;
+    const effects: Effect[] = [];
+    for (const tour of toursToToggle(this.state.open, event, fixed, routeHas)) {
+      if (tour.pausedAt === null) pause(tour, event.at, this.rules.maxPauseMs);
+      else resume(tour, event.at, this.rules.maxPauseMs);
+      effects.push(tourStateEffect(this.site, tour));
+    }
+    return effects;
+  }
+
+  /** A late tap applied to a judged tour: judged again at once when now complete, else once the upload settles. */
+  private lateVisit(tour: OpenTour, event: TapEvent, cp: string): Effect[] {
+    const route = this.site.routes.get(tour.route);
+    if (!route) return [];
+    this.count(tour, event);
+    tour.uploadedAt = Math.max(tour.uploadedAt ?? 0, event.receivedAt);
+    const result = visit(tour, route, this.maxMs(route), event, cp, unitOfTap(this.site, event), this.rules);
+    if (result.outcome === 'repeat' || result.outcome === 'pending') return [];
+    tour.dirty = true;
+    if (!result.complete) return [];
+    const { record, effects } = reviseTour(this.site, tour, route, 'completed', event.at);
+    this.state.judged = this.state.judged.filter((t) => t !== tour);
+    return [...this.applyTourRecord(record), ...effects, tourStateEffect(this.site, tour, record)];
+  }
+
+  /** A judged tour changed by late records but still not complete: its next judgement. */
+  private rejudge(tour: OpenTour): Effect[] {
+    const route = this.site.routes.get(tour.route);
+    if (!route) return [];
+    const { record, effects } = reviseTour(this.site, tour, route, 'missed', tour.deadline);
+    return [...this.applyTourRecord(record), ...effects, tourStateEffect(this.site, tour, record)];
+  }
+
+  private reviseSlotsFor(route: RouteConfig, event: TapEvent): Effect[] {
+    const s = this.book.schedules.get(route.id);
+    const missed = this.state.missedSlots[route.id];
+    if (!s || !missed || missed.length === 0) return [];
+    const revised = this.state.revisedSlots[route.id] ?? [];
+    this.state.revisedSlots[route.id] = revised;
+    return reviseSlots(this.site, route, missed, revised, s.graceMs, event);
+  }
+
+  /** When an open tour is judged: its deadline, and for an offline wand not before its upload settled. */
+  private dueAt(tour: OpenTour): number {
+    return tour.offline ? Math.max(tour.deadline, this.state.settle[tour.device] ?? 0) : tour.deadline;
   }
 
   private closeMissed(tour: OpenTour): Effect[] {
@@ -225,96 +349,39 @@ export class PatrolEngine implements Engine {
       return [];
     }
     const record = tourRecord(tour, route, 'missed', tour.deadline);
-    this.applyTourRecord(record);
     return [
+      ...this.applyTourRecord(record),
       { type: 'record', body: { type: 'tour', tour: record } },
       { type: 'raise', request: tourMissedAlert(this.site, tour, route, missingOf(tour, route)) },
+      tourStateEffect(this.site, tour, record),
     ];
   }
 
-  /** Idempotent: the record is the truth about a finished tour. */
-  private applyTourRecord(record: TourRecord): void {
+  /**
+   * Idempotent: the record is the truth about a finished tour; a later
+   * revision of the same tour replaces the earlier one in `finished`. A
+   * missed tour stays in `judged`, with its visits, for late records.
+   */
+  private applyTourRecord(record: TourRecord): Effect[] {
+    const open = this.state.open.find((t) => t.id === record.id);
     this.state.open = this.state.open.filter((t) => t.id !== record.id);
-    if (!this.state.finished.some((r) => r.id === record.id)) this.state.finished.push(record);
+    if (open && record.status === 'missed') {
+      markJudged(open, record);
+      this.state.judged.push(open);
+      if (this.state.judged.length > MAX_JUDGED) this.state.judged.shift();
+    }
+    const i = this.state.finished.findIndex((r) => r.id === record.id);
+    if (i < 0) this.state.finished.push(record);
+    else if ((record.revision ?? 0) > (this.state.finished[i]?.revision ?? 0))
+      this.state.finished[i] = record;
     this.noteStart(record.route, record.startedAt);
+    return notePatrol(this.site, this.protectedMap, this.state, record);
   }
 
   private noteStart(route: string, at: number): void {
     const starts = this.state.starts[route] ?? [];
     if (!starts.includes(at)) starts.push(at);
     this.state.starts[route] = starts;
-  }
-
-  private noteJoint(event: TapEvent, cp: string): void {
-    const zones = this.jointZonesOfCheckpoint.get(cp);
-    if (!zones) return;
-    const unit = unitOfTap(this.site, event);
-    const day = localDay(event.at, this.site.timezone);
-    for (const zone of zones) {
-      const days = this.state.joint[zone] ?? {};
-      const units = days[day] ?? {};
-      const u = units[unit] ?? { guards: [], taps: 0 };
-      u.taps++;
-      if (event.guard && !u.guards.includes(event.guard)) u.guards.push(event.guard);
-      units[unit] = u;
-      days[day] = units;
-      this.state.joint[zone] = days;
-    }
-  }
-
-  // ---- schedules -----------------------------------------------------------
-
-  /**
-   * A slot is kept when a tour of the route started within [slot − grace, slot + grace];
-   * checked once its deadline (slot + grace) has passed.
-   */
-  private checkSchedules(now: number): Effect[] {
-    const effects: Effect[] = [];
-    const cursor = this.state.cursor ?? now;
-    const from = Math.max(cursor, now - SCHEDULE_LOOKBACK_MS);
-    for (const [routeId, s] of this.schedules) {
-      const route = this.site.routes.get(routeId);
-      if (!route) continue;
-      const missed = this.state.missedSlots[routeId] ?? [];
-      const starts = this.state.starts[routeId] ?? [];
-      for (const slot of slotsBetween(s, this.site.timezone, from - s.graceMs, now - s.graceMs)) {
-        if (missed.includes(slot)) continue;
-        if (starts.some((t) => t >= slot - s.graceMs && t <= slot + s.graceMs)) continue;
-        const at = slot + s.graceMs;
-        this.applyScheduleMissed(routeId, slot, at);
-        effects.push(
-          { type: 'record', body: { type: 'schedule-missed', route: routeId, zone: route.zone, slot, at } },
-          { type: 'raise', request: notStartedAlert(this.site, route, slot, s.graceMs) },
-        );
-      }
-    }
-    this.state.cursor = Math.max(cursor, now);
-    this.scheduleWakeDirty = true;
-    return effects;
-  }
-
-  private applyScheduleMissed(route: string, slot: number, at: number): void {
-    const missed = this.state.missedSlots[route] ?? [];
-    if (!missed.includes(slot)) missed.push(slot);
-    this.state.missedSlots[route] = missed;
-    // the tick that wrote it had checked every deadline up to `at`
-    this.state.cursor = Math.max(this.state.cursor ?? at, at);
-    this.scheduleWakeDirty = true;
-  }
-
-  private nextScheduleDeadline(): number | null {
-    if (!this.scheduleWakeDirty) return this.scheduleWake;
-    this.scheduleWakeDirty = false;
-    this.scheduleWake = null;
-    const cursor = this.state.cursor;
-    if (cursor === null) return null;
-    for (const s of this.schedules.values()) {
-      const slot = nextSlotAfter(s, this.site.timezone, cursor - s.graceMs);
-      if (slot === null) continue;
-      const deadline = slot + s.graceMs;
-      if (this.scheduleWake === null || deadline < this.scheduleWake) this.scheduleWake = deadline;
-    }
-    return this.scheduleWake;
   }
 
   // ---- helpers -------------------------------------------------------------
@@ -328,31 +395,15 @@ export class PatrolEngine implements Engine {
     for (const t of this.state.open) t.deadline += deltaMs;
     if (this.state.clock !== null) this.state.clock += deltaMs;
     if (this.state.cursor !== null) this.state.cursor += deltaMs;
-    this.scheduleWakeDirty = true;
+    this.book.dirty = true;
   }
 
   private observe(t: number): void {
     if (this.state.clock === null || t > this.state.clock) this.state.clock = t;
+    if (this.state.since === null) this.state.since = t;
     if (this.state.cursor === null) {
       this.state.cursor = t;
-      this.scheduleWakeDirty = true;
-    }
-  }
-
-  private prune(): void {
-    const clock = this.state.clock;
-    if (clock === null) return;
-    const cutoff = clock - RETAIN_MS;
-    this.state.finished = this.state.finished.filter((r) => r.endedAt >= cutoff).slice(-MAX_FINISHED);
-    for (const key of Object.keys(this.state.starts)) {
-      this.state.starts[key] = (this.state.starts[key] ?? []).filter((t) => t >= cutoff);
-    }
-    for (const key of Object.keys(this.state.missedSlots)) {
-      this.state.missedSlots[key] = (this.state.missedSlots[key] ?? []).filter((t) => t >= cutoff);
-    }
-    const oldestDay = localDay(clock - JOINT_RETAIN_DAYS * DAY_MS, this.site.timezone);
-    for (const days of Object.values(this.state.joint)) {
-      for (const day of Object.keys(days)) if (day < oldestDay) delete days[day];
+      this.book.dirty = true;
     }
   }
 

@@ -1,6 +1,7 @@
 /** The patrol engine's JSON state (what snapshot()/restore() carry). */
 import type { TourRecord } from '../../journal/types.js';
-import type { OpenTour } from './tour.js';
+import { DAY_MS, localDay } from './time.js';
+import { normaliseTour, type OpenTour } from './tour.js';
 
 export interface JointDayUnit {
   guards: string[];
@@ -22,10 +23,53 @@ export interface PatrolState {
   clock: number | null;
   /** zone → local day → unit → joint-route taps. */
   joint: Record<string, Record<string, Record<string, JointDayUnit>>>;
+  // patrol rules (extension; absent in older snapshots)
+  /** Tours already judged (missed or finished), kept with their visits so late records can revise them. */
+  judged: OpenTour[];
+  /** device → its last checkpoint tap (rescans, proxy taps). */
+  lastTap: Record<string, { uid: string; at: number; checkpoint: string; guard: string | null }>;
+  /** wand → the guard whose card was read on it last (sign-in). */
+  wandGuard: Record<string, string>;
+  /** wand → when its offline records settle (last upload + uploadSettle). */
+  settle: Record<string, number>;
+  /** unit → end of its last completed patrol (protection levels). */
+  lastPatrol: Record<string, number>;
+  /** unit → the last-patrol instant an overdue alert was raised for. */
+  overdueRaised: Record<string, number>;
+  /** Overdue counts from here for units never patrolled. */
+  since: number | null;
+  /** route → schedule slots whose missed alert was revised. */
+  revisedSlots: Record<string, number[]>;
 }
 
 export function emptyPatrolState(): PatrolState {
-  return { v: 1, open: [], finished: [], starts: {}, missedSlots: {}, cursor: null, clock: null, joint: {} };
+  return {
+    v: 1,
+    open: [],
+    finished: [],
+    starts: {},
+    missedSlots: {},
+    cursor: null,
+    clock: null,
+    joint: {},
+    ...emptyRulesState(),
+  };
+}
+
+function emptyRulesState(): Pick<
+  PatrolState,
+  'judged' | 'lastTap' | 'wandGuard' | 'settle' | 'lastPatrol' | 'overdueRaised' | 'since' | 'revisedSlots'
+> {
+  return {
+    judged: [],
+    lastTap: {},
+    wandGuard: {},
+    settle: {},
+    lastPatrol: {},
+    overdueRaised: {},
+    since: null,
+    revisedSlots: {},
+  };
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -47,5 +91,39 @@ export function parsePatrolState(x: unknown): PatrolState {
   ) {
     throw new Error('not a patrol engine snapshot (v1)');
   }
-  return structuredClone(x) as unknown as PatrolState;
+  const state = { ...emptyRulesState(), ...(structuredClone(x) as unknown as PatrolState) };
+  state.open = state.open.map(normaliseTour);
+  state.judged = state.judged.map(normaliseTour);
+  return state;
+}
+
+/** Finished tours, tour starts and recorded slots are kept this long (console, schedule checks). */
+export const RETAIN_MS = 2 * DAY_MS;
+/** Joint-patrol participation is kept for the weekly/monthly bulletin. */
+const JOINT_RETAIN_DAYS = 62;
+const MAX_FINISHED = 2000;
+
+/** Drop what is older than the retention, as of the state's clock. */
+export function pruneState(state: PatrolState, timezone: string): void {
+  const clock = state.clock;
+  if (clock === null) return;
+  const cutoff = clock - RETAIN_MS;
+  state.finished = state.finished.filter((r) => r.endedAt >= cutoff).slice(-MAX_FINISHED);
+  state.judged = state.judged.filter((t) => t.deadline >= cutoff || t.dirty);
+  for (const [device, at] of Object.entries(state.settle)) {
+    if (at < cutoff) delete state.settle[device];
+  }
+  for (const key of Object.keys(state.starts)) {
+    state.starts[key] = (state.starts[key] ?? []).filter((t) => t >= cutoff);
+  }
+  for (const key of Object.keys(state.missedSlots)) {
+    state.missedSlots[key] = (state.missedSlots[key] ?? []).filter((t) => t >= cutoff);
+  }
+  for (const key of Object.keys(state.revisedSlots)) {
+    state.revisedSlots[key] = (state.revisedSlots[key] ?? []).filter((t) => t >= cutoff);
+  }
+  const oldestDay = localDay(clock - JOINT_RETAIN_DAYS * DAY_MS, timezone);
+  for (const days of Object.values(state.joint)) {
+    for (const day of Object.keys(days)) if (day < oldestDay) delete days[day];
+  }
 }

@@ -6,6 +6,7 @@ import type { RouteConfig } from '../../config/schema.js';
 import type { Site } from '../../config/site.js';
 import type { TourRecord } from '../../journal/types.js';
 import type { TapEvent } from '../../model/event.js';
+import type { PatrolRules } from './rules.js';
 
 export interface Visit {
   checkpoint: string;
@@ -30,21 +31,65 @@ export interface OpenTour {
   outOfOrder: number;
   units: string[];
   lateRaised: boolean;
+  // patrol rules (extension; normaliseTour() fills them in older snapshots)
+  /** Checkpoints tapped before their notBefore. */
+  early: string[];
+  /** Paused by a supervisor card since (engine time), or null. */
+  pausedAt: number | null;
+  /** Time spent paused so far, ms (windows and due times count active time only). */
+  pausedMs: number;
+  /** Patrol exceptions seen in this tour's taps, counted. */
+  exceptions: Record<string, number>;
+  /** Built from an offline wand's records. */
+  offline: boolean;
+  /** Receive time of the latest offline record of the tour. */
+  uploadedAt: number | null;
+  /** Two-person routes: a checkpoint tapped by one guard, waiting for the second. */
+  pending: Record<string, { at: number; who: string }>;
+  /** Judgements written so far minus one (0 until revised). */
+  revision: number;
+  previous: { state: string; endedAt: number } | null;
+  /** Judged (record written) and kept for late records: its latest judgement. */
+  judgement?: { state: string; endedAt: number };
+  /** Changed by late records since its latest judgement. */
+  dirty?: boolean;
 }
 
-export type TapOutcome = 'started' | 'visited' | 'repeat';
+export type TapOutcome = 'started' | 'visited' | 'repeat' | 'pending';
 
 export interface VisitResult {
   outcome: TapOutcome;
   /** The checkpoint was reached after its expected time. */
   late: boolean;
+  /** The checkpoint was reached before its notBefore. */
+  early: boolean;
+  /** Two-person route: the first guard's tap expired without a second (flag `two_person`). */
+  alone: boolean;
   /** Every checkpoint of the route has been visited. */
   complete: boolean;
+}
+
+/** Fill the rule fields of a tour from an older snapshot. */
+export function normaliseTour(t: OpenTour): OpenTour {
+  return {
+    ...t,
+    early: t.early ?? [],
+    pausedAt: t.pausedAt ?? null,
+    pausedMs: t.pausedMs ?? 0,
+    exceptions: t.exceptions ?? {},
+    offline: t.offline ?? false,
+    uploadedAt: t.uploadedAt ?? null,
+    pending: t.pending ?? {},
+    revision: t.revision ?? 0,
+    previous: t.previous ?? null,
+  };
 }
 
 /** Who a tap belongs to, for a route: joint routes share one tour per route. */
 export function ownerOf(route: RouteConfig, event: TapEvent): string | null {
   if (route.joint) return 'joint';
+  // two-person routes: the guards' taps make one tour together
+  if (route.twoPerson) return event.uidKind === 'unknown' ? null : 'team';
   if (event.uidKind === 'tag') return `device:${event.device}`;
   if (event.uidKind === 'card' && event.guard) return `guard:${event.guard}`;
   return null;
@@ -88,10 +133,24 @@ export function newTour(
     outOfOrder: 0,
     units: [unit],
     lateRaised: false,
+    early: [],
+    pausedAt: null,
+    pausedMs: 0,
+    exceptions: {},
+    offline: event.offline === true,
+    uploadedAt: event.offline ? event.receivedAt : null,
+    pending: {},
+    revision: 0,
+    previous: null,
   };
 }
 
-/** Apply one tap of `checkpoint` to the tour (mutates it). */
+const NONE = { late: false, early: false, alone: false, complete: false };
+
+/**
+ * Apply one tap of `checkpoint` to the tour (mutates it). Times are active
+ * tour time: paused spells do not count towards windows and due times.
+ */
 export function visit(
   tour: OpenTour,
   route: RouteConfig,
@@ -99,10 +158,25 @@ export function visit(
   event: TapEvent,
   checkpoint: string,
   unit: string,
+  rules?: PatrolRules,
 ): VisitResult {
   const visited = new Set(tour.visits.map((v) => v.checkpoint));
   if (!tour.units.includes(unit)) tour.units.push(unit);
-  if (visited.has(checkpoint)) return { outcome: 'repeat', late: false, complete: false };
+  if (visited.has(checkpoint)) return { outcome: 'repeat', ...NONE };
+  let alone = false;
+  const within = rules?.twoPersonMs(route) ?? null;
+  if (within !== null) {
+    // a checkpoint counts when a second guard taps it within `within` of the first
+    const who = event.guard ?? `device:${event.device}`;
+    const p = tour.pending[checkpoint];
+    if (p?.who === who) return { outcome: 'pending', ...NONE };
+    if (!p || event.at - p.at > within) {
+      alone = p !== undefined;
+      tour.pending[checkpoint] = { at: event.at, who };
+      return { outcome: 'pending', ...NONE, alone };
+    }
+    delete tour.pending[checkpoint];
+  }
   const n = route.checkpoints.length;
   const index = route.checkpoints.indexOf(checkpoint);
   if (route.ordered) {
@@ -110,11 +184,16 @@ export function visit(
     if (index !== next) tour.outOfOrder++;
   }
   const ordinal = route.ordered ? index : visited.size;
-  const late = event.at > dueAt(tour.startedAt, maxDurationMs, ordinal, n);
+  const offset = event.at - tour.startedAt - tour.pausedMs;
+  const window = rules?.windowOf(route.id, checkpoint) ?? null;
+  const early = window?.notBeforeMs != null && offset < window.notBeforeMs;
+  const late =
+    window?.notAfterMs != null ? offset > window.notAfterMs : offset > dueAt(0, maxDurationMs, ordinal, n);
   if (late) tour.late.push(checkpoint);
+  if (early) tour.early.push(checkpoint);
   const outcome: TapOutcome = tour.visits.length === 0 ? 'started' : 'visited';
   tour.visits.push({ checkpoint, at: event.at, device: event.device, guard: event.guard });
-  return { outcome, late, complete: tour.visits.length === n };
+  return { outcome, late, early, alone, complete: tour.visits.length === n };
 }
 
 export function missingOf(tour: OpenTour, route: RouteConfig): string[] {
@@ -144,7 +223,24 @@ export function tourRecord(
     outOfOrder: tour.outOfOrder,
     durationMs: endedAt - tour.startedAt,
     units: [...tour.units],
+    state: finalState(tour, status),
+    early: [...tour.early],
+    exceptions: { ...tour.exceptions },
+    revision: tour.revision,
+    uploadedAt: tour.uploadedAt,
+    previous: tour.previous,
+    pausedMs: tour.pausedMs,
   };
+}
+
+/**
+ * completed: every checkpoint in time; late: every checkpoint, some after
+ * their time; incomplete: the deadline passed with checkpoints missing after
+ * at least two were visited; missed: not more than the start.
+ */
+export function finalState(tour: OpenTour, status: TourRecord['status']): NonNullable<TourRecord['state']> {
+  if (status === 'completed') return tour.late.length > 0 ? 'late' : 'completed';
+  return tour.visits.length >= 2 ? 'incomplete' : 'missed';
 }
 
 /** Units owning the route's checkpoints, in route order: the targets of its alerts. */

@@ -1,8 +1,20 @@
 /** What the console and /api/tours show of a tour. */
 import type { Site } from '../../config/site.js';
 import type { TourRecord } from '../../journal/types.js';
+import { topics } from '../../topics.js';
+import type { Effect } from '../engine.js';
 import { iso } from './time.js';
 import { missingOf, type OpenTour } from './tour.js';
+
+/** The tour states of docs/patrol-and-rollcall.md "Tour states" (scheduled: a slot not started yet). */
+export type TourState =
+  | 'scheduled'
+  | 'in_progress'
+  | 'paused'
+  | 'late'
+  | 'completed'
+  | 'incomplete'
+  | 'missed';
 
 export interface TourView {
   id: string;
@@ -23,6 +35,18 @@ export interface TourView {
   late: string[];
   outOfOrder: number;
   units: string[];
+  // extensions
+  status: TourState;
+  early: string[];
+  exceptions: Record<string, number>;
+  revision: number;
+  uploadedAt: string | null;
+  previous: { state: string; endedAt: string } | null;
+}
+
+export function openStatus(t: OpenTour): TourState {
+  if (t.pausedAt !== null) return 'paused';
+  return t.late.length > 0 ? 'late' : 'in_progress';
 }
 
 /** Card tours (a fixed reader read the guard's card) belong to the guard, tag tours to the wand. */
@@ -51,6 +75,12 @@ export function openTourView(site: Site, t: OpenTour): TourView {
     late: [...t.late],
     outOfOrder: t.outOfOrder,
     units: [...t.units],
+    status: openStatus(t),
+    early: [...t.early],
+    exceptions: { ...t.exceptions },
+    revision: t.revision,
+    uploadedAt: t.uploadedAt === null ? null : iso(t.uploadedAt),
+    previous: t.previous ? { state: t.previous.state, endedAt: iso(t.previous.endedAt) } : null,
   };
 }
 
@@ -74,5 +104,20 @@ export function finishedTourView(site: Site, r: TourRecord, maxDurationMs: numbe
     late: [...r.late],
     outOfOrder: r.outOfOrder,
     units: [...r.units],
+    status: r.state ?? r.status,
+    early: [...(r.early ?? [])],
+    exceptions: { ...(r.exceptions ?? {}) },
+    revision: r.revision ?? 0,
+    uploadedAt: r.uploadedAt ? iso(r.uploadedAt) : null,
+    previous: r.previous ? { state: r.previous.state, endedAt: iso(r.previous.endedAt) } : null,
   };
+}
+
+/** A tour's state change on gp/v1/patrol/{zone}/{route}/tour (extension): the open tour, or its judgement. */
+export function tourStateEffect(site: Site, tour: OpenTour, record?: TourRecord): Effect {
+  const route = site.routes.get(tour.route);
+  const view = record
+    ? finishedTourView(site, record, route ? tour.deadline - tour.startedAt : undefined)
+    : openTourView(site, tour);
+  return { type: 'publish', topic: topics.patrolTour(tour.zone, tour.route), payload: view, qos: 1 };
 }
