@@ -1,14 +1,14 @@
 /**
- * Connecting to InfluxDB: the node-influx client and HTTP pool (our own
- * retries, none of the pool's) and the one-time setup of the database and retention policy.
+ * Connecting to InfluxDB: the node-influx client (setup statements) and the
+ * poster of prepared lines (post.ts; our own retries, none of the client's),
+ * and the one-time setup of the database and retention policy.
  */
 import { InfluxDB, type IPoolOptions } from 'influx';
-// node-influx's HTTP pool (what writePoints posts with), for writing prepared lines
-import { Pool } from 'influx/lib/src/pool.js';
 import type { Logger } from 'pino';
 import { parseDuration } from '../../config/schema.js';
 import { classifyWriteError, isTransport } from './errors.js';
 import { influxSchemas } from './points.js';
+import { LinePoster } from './post.js';
 
 export interface ClientOptions {
   url: string;
@@ -18,10 +18,10 @@ export interface ClientOptions {
   requestTimeoutMs: number;
 }
 
-/** The admin client, and the pool and credentials the exporter posts prepared line protocol with. */
+/** The admin client, and the poster and credentials the exporter posts prepared line protocol with. */
 export interface Connection {
   client: InfluxDB;
-  pool: Pool;
+  pool: LinePoster;
   /** `user:password` for the pool's requests, as node-influx sends it. */
   auth: string | undefined;
 }
@@ -58,8 +58,13 @@ export function connect(options: ClientOptions): Connection {
     schema: influxSchemas(options.database),
     pool,
   });
-  const writePool = new Pool(pool);
-  writePool.addHost(`${protocol}://${url.hostname}:${port}${path}`);
+  const writePool = new LinePoster({
+    protocol,
+    hostname: url.hostname,
+    port,
+    path,
+    timeoutMs: options.requestTimeoutMs,
+  });
   const auth = typeof username === 'string' ? `${username}:${password || ''}` : undefined;
   return { client, pool: writePool, auth };
 }

@@ -4,15 +4,15 @@
  * quarantine and the rest is written. Transport errors propagate: the whole
  * batch is retried from the cursor.
  */
-import type { Pool } from 'influx/lib/src/pool.js';
 import type { Logger } from 'pino';
 import { classifyWriteError, PointEncodingError } from './errors.js';
 import { encodeLine } from './line.js';
 import type { ExportMetrics } from './metrics.js';
+import type { LinePoster } from './post.js';
 import type { PendingPoint, QuarantineRow } from './store.js';
 
 export interface BatchWriterOptions {
-  pool: Pool;
+  pool: LinePoster;
   auth: string | undefined;
   database: string;
   retentionPolicy: string | undefined;
@@ -74,12 +74,10 @@ export class BatchWriter {
       body += body.length > 0 ? `\n${p.line}` : p.line;
     }
     // what node-influx's writePoints sends, with the body prepared
-    await this.o.pool.discard({
-      method: 'POST',
-      path: '/write',
-      query: { db: this.o.database, precision: 'ms', rp: this.o.retentionPolicy },
+    await this.o.pool.post(
+      { db: this.o.database, precision: 'ms', rp: this.o.retentionPolicy },
       body,
-      auth: this.o.auth,
-    });
+      this.o.auth,
+    );
   }
 }
