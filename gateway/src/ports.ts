@@ -114,6 +114,8 @@ export interface GatewayContext {
 /** Read-only views the engines offer to HTTP APIs and the console. */
 export interface GatewayQueries {
   alerts(filter: { state?: 'open' | 'all' | string; unit?: string; zone?: string; kind?: string }): unknown[];
+  /** One alert with its audit trail (docs/alerts.md "Audit"); `unit`: only if it targets that unit. */
+  alert?(id: string, unit?: string): unknown | null;
   rollcall(call: string): unknown | null;
   rollcalls(): unknown[];
   tours(filter: { zone?: string; since?: number }): unknown[];

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { AlertEngine } from '../../gateway/src/engines/alerts/index.js';
 import type { Effect } from '../../gateway/src/engines/engine.js';
 import { SupervisionEngine } from '../../gateway/src/engines/supervision/index.js';
+import { smallSite } from '../support/site.js';
 import {
   alertOf,
   Harness,
   heartbeat,
-  loadSite,
   panic,
   publishes,
   status,
@@ -14,6 +14,17 @@ import {
   tap,
   topicsOf,
 } from './alerts-harness.js';
+
+/**
+ * These tests are about silence itself: devices are past their commissioning
+ * time (gateway.supervision.commissioning: 0s), so a device never heard is
+ * offline like any other. Commissioning has its own tests (alarm-restore.test.ts).
+ */
+function loadSite() {
+  return smallSite((raw) => {
+    raw.gateway = { ...(raw.gateway ?? {}), supervision: { commissioning: '0s' } };
+  });
+}
 
 const HB = 60_000; // every panic button of the fixture has heartbeat: 60s
 const SUPERVISED = ['U01-PANIC-1', 'U02-PANIC-1', 'U03-PANIC-1', 'U11-PANIC-1'];

@@ -41,6 +41,17 @@ export function registerApi(http: HttpRoutes, queries: GatewayQueries, logins: L
       sendJson(res, 200, { alerts });
     }),
   );
+  // one alert with its audit trail (alarm handling, docs/alerts.md "Audit"); a console: its unit's only
+  http.add(
+    'GET',
+    '/api/alerts/:id',
+    guarded((account, _url, params, res) => {
+      const unit = account.kind === 'console' ? account.unit.id : undefined;
+      const alert = queries.alert?.(params.id ?? '', unit) ?? null;
+      if (!alert) return sendJson(res, 404, { error: `no alert ${params.id}` });
+      sendJson(res, 200, alert);
+    }),
+  );
   http.add(
     'GET',
     '/api/rollcalls',

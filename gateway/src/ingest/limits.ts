@@ -16,6 +16,13 @@ export interface RateLimit {
 export const DEFAULT_DEVICE_RATE: RateLimit = { perSecond: 20, burst: 100 };
 /** Panic presses are never limited below this, whatever the configuration says. */
 export const PANIC_FLOOR: RateLimit = { perSecond: 5, burst: 20 };
+/**
+ * Console and operator inputs (ack, resolve, view, take, checklist, ops) per
+ * account: a person taps a few times a minute; a script clearing a wall stays
+ * well inside. A flood from one console is refused before it reaches the
+ * priority lane, where it would sit beside panics (docs/alerts.md "Priority lane").
+ */
+export const DEFAULT_ACCOUNT_RATE: RateLimit = { perSecond: 10, burst: 60 };
 /** Default journal quota per device and rolling day. */
 export const DEFAULT_DEVICE_JOURNAL_MB_PER_DAY = 32;
 
@@ -102,6 +109,7 @@ export class DeviceLimits {
   private readonly bulk: TokenBuckets;
   private readonly panic: TokenBuckets;
   private readonly quota: JournalQuota;
+  private readonly accounts = new TokenBuckets(DEFAULT_ACCOUNT_RATE, 10_000);
   private readonly rate: RateLimit;
   private readonly bytesPerDay: number;
 
@@ -134,6 +142,13 @@ export class DeviceLimits {
       return { ok: false, reason: `device journal quota exceeded (${mb} MB per day)` };
     }
     return { ok: true };
+  }
+
+  /** An operator / console input of `account` (the gateway's own `@…` inputs are never limited). */
+  checkAccount(account: string, now: number): LimitVerdict {
+    if (account.startsWith('@') || this.accounts.take(account, now)) return { ok: true };
+    const r = DEFAULT_ACCOUNT_RATE;
+    return { ok: false, reason: `account rate limit exceeded (${r.perSecond}/s, burst ${r.burst})` };
   }
 
   /** Count bytes journaled for a device (after commit, or at start from the journal). */

@@ -118,6 +118,12 @@ export class Pipeline implements IngestPort {
   }
 
   operate(input: OpInput): Promise<void> {
+    const verdict = this.deps.limits?.checkAccount(input.by, this.now());
+    if (verdict && !verdict.ok) {
+      // refused with its reason (acknowledged: the client is not disconnected for it)
+      this.report(opTopic(input), input.by, verdict.reason, 'mqtt');
+      return Promise.resolve();
+    }
     return new Promise((resolve, reject) =>
       this.enqueue({ type: 'op', input, resolve: () => resolve(), reject }),
     );
@@ -344,5 +350,19 @@ export class Pipeline implements IngestPort {
     } catch (err) {
       this.deps.logger.error({ err }, 'engine rebuild after a failed commit failed');
     }
+  }
+}
+
+/** The topic an operator / console input came on, for its reject report. */
+function opTopic(input: OpInput): string {
+  switch (input.op) {
+    case 'ack':
+    case 'resolve':
+    case 'view':
+    case 'take':
+    case 'checklist':
+      return topics.unitInput(input.unit, input.op);
+    default:
+      return `${topics.opsPrefix}${input.op}`;
   }
 }

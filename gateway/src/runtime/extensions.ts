@@ -1,5 +1,6 @@
 /** Which extensions a gateway runs, from the site config and the environment. */
 import type { Logger } from 'pino';
+import { createAlarmExtension } from '../alarm/extension.js';
 import { createBulletinExtension } from '../bulletin/index.js';
 import type { Site } from '../config/site.js';
 import { createConsoleExtension } from '../console/index.js';
@@ -25,6 +26,7 @@ export function buildExtensions(inputs: ExtensionInputs): Extension[] {
   const list: Extension[] = [];
   // serial and influx are always there (off, they still report in /healthz)
   list.push(createSerialExtension());
+  list.push(createAlarmExtension()); // alarm-handling metrics (docs/alerts.md)
   const influx = influxOptionsFromConfig(g.influx, env);
   list.push(influx ? createInfluxExtension(influx) : createInfluxOff());
   list.push(createConsoleExtension(), createBulletinExtension());

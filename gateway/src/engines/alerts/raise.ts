@@ -10,6 +10,7 @@ import type { DeviceEvent } from '../../model/event.js';
 import type { Effect } from '../engine.js';
 import type { DrillWindow } from './drills.js';
 import type { EngineCore } from './engine.js';
+import { joinGroup, startStorm } from './group.js';
 import { planLevel, stepOf } from './ladder.js';
 import {
   buttonTestText,
@@ -18,29 +19,15 @@ import {
   modeText,
   offlineWillText,
   panicText,
-  type Texts,
   tamperText,
 } from './messages.js';
 import { escalates, targetsOf } from './rules.js';
 import type { StoredAlert } from './store.js';
-import { groupable, groupKey, groupText, withMember } from './storm.js';
+import { groupable, groupKey } from './storm.js';
 import { audit, SYSTEM } from './workflow.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
-const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
-const GROUPED = (id: string): Texts => ({ zh: `已并入批量告警 ${id}`, en: `GROUPED into ${id}` });
 const TROUBLE = new Set(['device_offline', 'tamper']);
-
-/** A stored alert's text with its raise text swapped (decoration prefixes kept). */
-export function rebase(a: StoredAlert, base: Texts): { base: Texts; changes: Partial<AlertPayload> } {
-  const zh = a.payload.messageZh ?? a.base.zh;
-  const en = a.payload.messageEn ?? a.base.en;
-  const t = {
-    zh: zh.slice(0, Math.max(0, zh.length - a.base.zh.length)) + base.zh,
-    en: en.slice(0, Math.max(0, en.length - a.base.en.length)) + base.en,
-  };
-  return { base, changes: { message: joinTexts(t), messageZh: t.zh, messageEn: t.en } };
-}
 
 export class Raiser {
   constructor(private readonly core: EngineCore) {}
@@ -54,8 +41,8 @@ export class Raiser {
     if (window === null && groupable(request.kind, request.notice)) {
       const storming = storm.add(request.kind, now);
       const g = store.openWithKey(groupKey(request.kind, request.unit));
-      if (g) return this.join(g, request, now);
-      if (storming) return this.startStorm(request, now);
+      if (g) return joinGroup(this.core, g, request, now);
+      if (storming) return startStorm(this.core, request, now, (r, n, w, e) => this.build(r, n, w, e));
     }
     const a = this.build(request, now, window);
     return this.core.commit(
@@ -182,95 +169,6 @@ export class Raiser {
       { escalated: true, level: index + 1, levels: [...(p.levels ?? []), step], notified, targets },
       audit(SYSTEM, 'escalate', now, { level: index + 1, targets: step.targets }),
     );
-  }
-
-  // ---- storms ----
-
-  private member(request: AlertRequest, since: string, restored = false) {
-    return { device: request.device ?? null, unit: request.unit, zone: request.zone, since, restored };
-  }
-
-  private join(g: StoredAlert, request: AlertRequest, now: number): Effect[] {
-    const group = withMember(g.payload.group, this.member(request, iso(now)));
-    const severity =
-      RANK[request.severity] > RANK[g.payload.severity] ? request.severity : g.payload.severity;
-    const r = rebase(g, groupText(this.core.site, g.payload.kind, g.payload.unit, group));
-    return this.core.commit(
-      {
-        ...g,
-        base: r.base,
-        payload: { ...g.payload, ...r.changes, group, severity, restored: false, updatedAt: iso(now) },
-      },
-      audit(SYSTEM, 'group', now, { join: request.device ?? request.key }),
-    );
-  }
-
-  /**
-   * The storm threshold is reached: this alert and every open, unacknowledged
-   * alert of its kind raised within the window become one grouped alert per
-   * unit; the folded ones close as grouped (not restored: `groupedInto`).
-   */
-  private startStorm(request: AlertRequest, now: number): Effect[] {
-    const { store, policy } = this.core;
-    const byUnit = new Map<string, { requests: AlertRequest[]; folded: StoredAlert[] }>();
-    const add = (unit: string): { requests: AlertRequest[]; folded: StoredAlert[] } => {
-      const e = byUnit.get(unit) ?? { requests: [], folded: [] };
-      byUnit.set(unit, e);
-      return e;
-    };
-    for (const a of store.open()) {
-      const p = a.payload;
-      if (p.kind !== request.kind || p.group || p.mode || p.notice || p.state !== 'raised') continue;
-      if (Date.parse(p.raisedAt) + (a.shiftMs ?? 0) <= now - policy.storm.windowMs) continue;
-      add(p.unit).folded.push(a);
-    }
-    add(request.unit).requests.push(request);
-    const out: Effect[] = [];
-    for (const [unit, e] of byUnit) {
-      const members = [
-        ...e.folded.map((a) => ({
-          device: a.payload.device,
-          unit,
-          zone: a.payload.zone,
-          since: a.payload.raisedAt,
-          restored: a.payload.restored ?? false,
-        })),
-        ...e.requests.map((r) => this.member(r, iso(now))),
-      ];
-      let group = withMember(undefined, members[0] as (typeof members)[number]);
-      for (const m of members.slice(1)) group = withMember(group, m);
-      const first = e.folded[0]?.payload;
-      const seed: AlertRequest = e.requests[0] ?? {
-        kind: request.kind,
-        severity: first?.severity ?? request.severity,
-        zone: first?.zone ?? request.zone,
-        unit,
-        key: '',
-        messageZh: '',
-        messageEn: '',
-        targets: e.folded[0]?.targets,
-      };
-      const t = groupText(this.core.site, request.kind, unit, group);
-      const g = this.build(
-        { ...seed, unit, device: null, key: groupKey(request.kind, unit), messageZh: t.zh, messageEn: t.en },
-        now,
-        null,
-        { group, restored: false, restoredAt: null, device: null },
-      );
-      out.push(...this.core.commit(g, audit(SYSTEM, 'group', now, { start: true, count: group.count })));
-      for (const a of e.folded) {
-        out.push(
-          ...this.core.transition(
-            a,
-            now,
-            { state: 'resolved', by: 'system', label: GROUPED(g.payload.id) },
-            { resolvedBy: 'system', groupedInto: g.payload.id },
-            audit(SYSTEM, 'group', now, { into: g.payload.id }),
-          ),
-        );
-      }
-    }
-    return out;
   }
 
   // ---- inputs that raise ----

@@ -10,7 +10,7 @@
 import type { AlertKind, AlertPayload } from '../../model/alert.js';
 import type { Effect } from '../engine.js';
 import type { EngineCore } from './engine.js';
-import { rebase } from './raise.js';
+import { rebase } from './rebase.js';
 import type { StoredAlert } from './store.js';
 import { groupText, withRestored } from './storm.js';
 import { audit, SYSTEM, sinceRaise } from './workflow.js';
@@ -80,7 +80,7 @@ function restored(
 /** A notice listing devices (`details`) loses `device`; the last one closes it. */
 export function clearNoticeDevice(core: EngineCore, key: string, device: string, now: number): Effect[] {
   const a = core.store.openWithKey(key);
-  if (!a || !a.payload.details?.includes(device)) return [];
+  if (!a?.payload.details?.includes(device)) return [];
   const details = a.payload.details.filter((d) => d !== device);
   if (details.length > 0)
     return core.transition(a, now, null, { details }, audit(SYSTEM, 'restore', now, { device }));

@@ -8,18 +8,26 @@
  * gateway's start (`startedAt`): a device never heard since start gets two
  * intervals from start, and the gateway's own downtime never counts as the
  * device's silence. Any event from the device (except the `offline` will)
- * brings it back online and re-arms supervision; the open alert itself is
- * resolved by a person.
+ * brings it back online and re-arms supervision; the alert engine restores
+ * (and by default closes) its open alert (docs/alerts.md "Restore").
+ *
+ * Commissioning (gateway.supervision.commissioning, default 24 h): a device
+ * never heard at all, within that time of the gateway first supervising it,
+ * is not offline but "not yet commissioned": one info notice per unit lists
+ * such devices (a fresh site is not a wall of red). Past it, silence is
+ * silence.
  *
  * At replay the engine rebuilds from events and from the alert engine's
- * `device_offline` records (which tell that a silence was already raised).
+ * `device_offline` records, grouped ones included, and commissioning notices
+ * (which tell that a silence or a notice was already raised).
  */
 
-import type { DeviceKind } from '../../config/schema.js';
+import { type DeviceKind, parseDuration } from '../../config/schema.js';
 import type { Site } from '../../config/site.js';
 import type { JournalEntry } from '../../journal/types.js';
+import type { AlertPayload } from '../../model/alert.js';
 import type { DeviceEvent } from '../../model/event.js';
-import { offlineSilentText, offlineWillText } from '../alerts/messages.js';
+import { commissioningText, offlineSilentText, offlineWillText } from '../alerts/messages.js';
 import { clockStepOf } from '../clock-step.js';
 import type { Effect, Engine } from '../engine.js';
 
@@ -54,6 +62,10 @@ interface DeviceState {
   tamper: boolean | null;
   /** Offline decided (will or silence) and device_offline raised for this spell. */
   offline: boolean;
+  /** When this engine first supervised it (the start of its commissioning time). */
+  known?: number | null;
+  /** Listed on its unit's "not yet commissioned" notice. */
+  commissioning?: boolean;
 }
 
 interface SnapshotV1 {
@@ -81,18 +93,21 @@ export class SupervisionEngine implements Engine {
    * so a cached minimum can only be early (a harmless early tick recomputes it).
    */
   private wake: number | null | undefined = undefined;
+  private readonly commissioningMs: number;
 
   constructor(
     private readonly site: Site,
     opts: SupervisionOptions = {},
   ) {
     this.startedAt = opts.startedAt ?? null;
+    this.commissioningMs = parseDuration(site.config.gateway?.supervision?.commissioning ?? '24h');
     for (const d of site.config.devices) this.state.set(d.id, fresh());
   }
 
   handle(entry: JournalEntry, now: number, replay: boolean): Effect[] {
     if (!replay && this.startedAt === null) {
       this.startedAt = now;
+      this.know(now);
       this.wake = undefined; // every device's silence now counts from here
     }
     const step = clockStepOf(entry);
@@ -102,26 +117,63 @@ export class SupervisionEngine implements Engine {
     }
     const body = entry.body;
     if (body.type === 'event') return this.onEvent(body.event, replay);
-    if (body.type === 'alert' && body.alert.kind === 'device_offline' && body.alert.state === 'raised') {
-      // a silence raised before a restart (or by the live path): do not raise it again
-      const s = body.alert.device ? this.state.get(body.alert.device) : undefined;
-      if (s && body.key === `offline:${body.alert.device}`) s.offline = true;
-    }
+    if (body.type === 'alert') this.onAlertRecord(body.alert, body.key);
     return [];
+  }
+
+  /** What the alert engine already raised: a silence (alone or in a group), a commissioning notice. */
+  private onAlertRecord(a: AlertPayload, key: string): void {
+    if (a.kind === 'device_offline' && a.state === 'raised') {
+      // a silence raised before a restart (or by the live path): do not raise it again
+      const s = a.device ? this.state.get(a.device) : undefined;
+      if (s && key === `offline:${a.device}`) s.offline = true;
+    }
+    if (a.kind === 'device_offline' && a.group && a.state !== 'resolved') {
+      for (const m of a.group.members) {
+        const s = m.device && !m.restored ? this.state.get(m.device) : undefined;
+        if (s && s.lastSeen === null) s.offline = true;
+      }
+    }
+    if (a.notice === 'commissioning' && a.state === 'raised' && key === `commissioning:${a.unit}`) {
+      for (const d of a.details ?? []) {
+        const s = this.state.get(d);
+        if (s) s.commissioning = true;
+      }
+    }
+  }
+
+  /** Still within its commissioning time and never heard: not offline, listed on a notice. */
+  private commissioning(s: DeviceState, now: number): boolean {
+    return s.lastSeen === null && s.known != null && now < s.known + this.commissioningMs;
   }
 
   tick(now: number): Effect[] {
     if (this.startedAt === null) this.startedAt = now;
+    this.know(this.startedAt);
     this.wake = undefined;
     const out: Effect[] = [];
+    const uncommissioned = new Map<string, string[]>();
     for (const [id, s] of this.state) {
       const since = this.silenceSince(s);
       const hb = this.site.heartbeatMs(id);
       if (s.offline || hb === null || since === null || now < since + 2 * hb) continue;
+      if (this.commissioning(s, now)) {
+        if (s.commissioning) continue;
+        s.commissioning = true;
+        const unit = this.site.devices.get(id)?.unit ?? '';
+        uncommissioned.set(unit, [...(uncommissioned.get(unit) ?? []), id]);
+        continue;
+      }
       s.offline = true;
       out.push(this.offlineRaise(id, 'silence', now - since));
     }
+    for (const [unit, devices] of uncommissioned) out.push(this.commissioningNotice(unit, devices));
     return out;
+  }
+
+  /** Devices supervised for the first time start their commissioning time now. */
+  private know(at: number): void {
+    for (const s of this.state.values()) if (s.known == null) s.known = at;
   }
 
   nextWakeAt(): number | null {
@@ -131,7 +183,11 @@ export class SupervisionEngine implements Engine {
       const hb = this.site.heartbeatMs(id);
       const since = this.silenceSince(s);
       if (s.offline || hb === null || since === null) continue;
-      const due = since + 2 * hb;
+      // a listed never-heard device is due again when its commissioning time ends
+      const due =
+        s.commissioning && s.lastSeen === null && s.known != null
+          ? Math.max(since + 2 * hb, s.known + this.commissioningMs)
+          : since + 2 * hb;
       if (next === null || due < next) next = due;
     }
     this.wake = next;
@@ -209,6 +265,7 @@ export class SupervisionEngine implements Engine {
     s.lastSeen = s.lastSeen === null ? ev.receivedAt : Math.max(s.lastSeen, ev.receivedAt);
     const wasOffline = s.offline;
     s.offline = false;
+    s.commissioning = false;
     const hb = this.site.heartbeatMs(ev.device);
     const since = this.silenceSince(s);
     if (wasOffline && hb !== null && since !== null && this.wake !== undefined) {
@@ -223,6 +280,24 @@ export class SupervisionEngine implements Engine {
       if (ev.tamper !== null) s.tamper = ev.tamper;
     }
     return [];
+  }
+
+  private commissioningNotice(unit: string, devices: string[]): Effect {
+    const t = commissioningText(this.site, unit, devices);
+    return {
+      type: 'raise',
+      request: {
+        kind: 'custom',
+        severity: 'info',
+        zone: this.site.units.get(unit)?.zone ?? '',
+        unit,
+        key: `commissioning:${unit}`,
+        messageZh: t.zh,
+        messageEn: t.en,
+        details: devices,
+        notice: 'commissioning',
+      },
+    };
   }
 
   private offlineRaise(device: string, why: 'will' | 'silence', silentMs: number): Effect {
