@@ -7,15 +7,20 @@
  * Input: {payload: {unit, message, severity}} raises a custom alert
  * (publishes gp/v1/ops/alert).
  */
-const { topics, list, parsePayload } = require('./lib/topics');
+const { topics, list, parsePayload, asRecord } = require('./lib/topics');
 const { SeenKeys } = require('./lib/dedupe');
 
 const SEVERITIES = ['critical', 'warning', 'info'];
 
+/** @param {import('./types').NodeAPI} RED */
 module.exports = (RED) => {
+  /**
+   * @this {import('./types').Node}
+   * @param {import('./types').NodeConfig} config
+   */
   function GuardpostAlertNode(config) {
     RED.nodes.createNode(this, config);
-    const gateway = RED.nodes.getNode(config.gateway);
+    const gateway = /** @type {import('./types').GatewayNode | null} */ (RED.nodes.getNode(config.gateway));
     if (!gateway) {
       this.status({ fill: 'red', shape: 'ring', text: 'guardpost.status.no-gateway' });
       return;
@@ -27,13 +32,14 @@ module.exports = (RED) => {
     const seen = new SeenKeys(5000);
     gateway.register(this);
 
+    /** @type {import('./types').MessageHandler} */
     const onAlert = (topic, payload) => {
-      const alert = parsePayload(payload);
-      if (!alert || typeof alert !== 'object' || typeof alert.id !== 'string') return;
+      const alert = asRecord(parsePayload(payload));
+      if (!alert || typeof alert.id !== 'string') return;
       if (!seen.first(`${alert.id}\u0000${alert.state}`)) return;
-      if (kinds && !kinds.includes(alert.kind)) return;
-      if (states && !states.includes(alert.state)) return;
-      if (zones && !zones.includes(alert.zone)) return;
+      if (kinds && !kinds.includes(String(alert.kind))) return;
+      if (states && !states.includes(String(alert.state))) return;
+      if (zones && !zones.includes(String(alert.zone))) return;
       this.send({
         topic,
         payload: alert,
@@ -43,6 +49,7 @@ module.exports = (RED) => {
         unit: alert.unit,
       });
     };
+    /** @type {(() => void)[]} */
     const unsubscribers = [];
     if (source === 'both' || source === 'units')
       unsubscribers.push(gateway.subscribe(topics.unitAlert('+'), onAlert));
@@ -50,14 +57,15 @@ module.exports = (RED) => {
       unsubscribers.push(gateway.subscribe(topics.zoneAlert('+'), onAlert));
 
     this.on('input', (msg, send, done) => {
-      const p = msg.payload && typeof msg.payload === 'object' ? msg.payload : {};
+      const p = asRecord(msg.payload) ?? {};
       const unit = p.unit || msg.unit || config.unit;
       const message =
         typeof p.message === 'string' ? p.message : typeof msg.payload === 'string' ? msg.payload : '';
       const severity = p.severity || config.severity || 'warning';
       if (!unit || typeof unit !== 'string') return done(new Error(RED._('guardpost.errors.unit-required')));
       if (!message) return done(new Error(RED._('guardpost.errors.message-required')));
-      if (!SEVERITIES.includes(severity)) return done(new Error(RED._('guardpost.errors.bad-severity')));
+      if (typeof severity !== 'string' || !SEVERITIES.includes(severity))
+        return done(new Error(RED._('guardpost.errors.bad-severity')));
       gateway.publish(topics.opsAlert, { unit, message, severity }).then(
         () => done(),
         (err) => done(err),

@@ -6,10 +6,15 @@
  */
 const { topics, parsePayload } = require('./lib/topics');
 
+/** @param {import('./types').NodeAPI} RED */
 module.exports = (RED) => {
+  /**
+   * @this {import('./types').Node}
+   * @param {import('./types').NodeConfig} config
+   */
   function GuardpostEventNode(config) {
     RED.nodes.createNode(this, config);
-    const gateway = RED.nodes.getNode(config.gateway);
+    const gateway = /** @type {import('./types').GatewayNode | null} */ (RED.nodes.getNode(config.gateway));
     if (!gateway) {
       this.status({ fill: 'red', shape: 'ring', text: 'guardpost.status.no-gateway' });
       return;

@@ -8,29 +8,38 @@
 const mqtt = require('mqtt');
 const { matches } = require('./lib/topics');
 
+/** @param {import('./types').NodeAPI} RED */
 module.exports = (RED) => {
+  /**
+   * @this {import('./types').GatewayNode}
+   * @param {import('./types').NodeConfig} config
+   */
   function GuardpostGatewayNode(config) {
     RED.nodes.createNode(this, config);
     const node = this;
     const env = process.env;
     node.name = config.name;
-    node.url = (config.url || '').trim() || env.GUARDPOST_MQTT_URL || 'mqtt://127.0.0.1:1883';
-    node.user = (config.user || '').trim() || env.GUARDPOST_NR_USER || '';
+    node.url = String(config.url || '').trim() || env.GUARDPOST_MQTT_URL || 'mqtt://127.0.0.1:1883';
+    node.user = String(config.user || '').trim() || env.GUARDPOST_NR_USER || '';
     const password = (node.credentials && node.credentials.password) || env.GUARDPOST_NR_PASSWORD || '';
     const persistent = config.persistent === true || config.persistent === 'true';
     const clientId =
-      (config.clientId || '').trim() ||
+      String(config.clientId || '').trim() ||
       (persistent
         ? `nodered-${node.user}-${node.id}`.replace(/[^A-Za-z0-9_.-]/g, '_')
         : `nodered-${node.user}-${Math.random().toString(16).slice(2, 10)}`);
 
-    /** filter → Set of handlers(topic, payload Buffer, packet) */
+    /** @type {Map<string, Set<import('./types').MessageHandler>>} filter → handlers(topic, payload Buffer, packet) */
     const subscriptions = new Map();
+    /** @type {Set<import('./types').Node>} */
     const users = new Set();
+    /** @type {import('mqtt').MqttClient | null} */
     let client = null;
     let closing = false;
+    /** @type {import('./types').NodeStatus} */
     let lastStatus = { fill: 'grey', shape: 'ring', text: 'guardpost.status.idle' };
 
+    /** @param {import('./types').NodeStatus} s */
     function setStatus(s) {
       lastStatus = s;
       for (const u of users) u.status(s);
@@ -54,21 +63,22 @@ module.exports = (RED) => {
         connectTimeout: 10000,
         resubscribe: false,
       });
-      client.on('connect', () => {
+      const c = client;
+      c.on('connect', () => {
         setStatus({ fill: 'green', shape: 'dot', text: 'guardpost.status.connected' });
         const filters = [...subscriptions.keys()];
-        if (filters.length) client.subscribe(filters, { qos: 1 }, onSubscribed);
+        if (filters.length) c.subscribe(filters, { qos: 1 }, onSubscribed);
       });
-      client.on('reconnect', () =>
+      c.on('reconnect', () =>
         setStatus({ fill: 'yellow', shape: 'ring', text: 'guardpost.status.connecting' }),
       );
-      client.on('close', () => {
+      c.on('close', () => {
         if (!closing) setStatus({ fill: 'red', shape: 'ring', text: 'guardpost.status.disconnected' });
       });
-      client.on('error', (err) => {
+      c.on('error', (err) => {
         node.error(`${node.url}: ${err.message}`);
       });
-      client.on('message', (topic, payload, packet) => {
+      c.on('message', (topic, payload, packet) => {
         // One dispatch per received message, to every handler whose filter matches.
         for (const [filter, handlers] of subscriptions) {
           if (!matches(filter, topic)) continue;
@@ -83,13 +93,18 @@ module.exports = (RED) => {
       });
     }
 
+    /**
+     * @param {Error | null} err
+     * @param {import('mqtt').ISubscriptionGrant[] | undefined} granted
+     */
     function onSubscribed(err, granted) {
       if (err) {
         node.error(`subscribe failed: ${err.message}`);
         return;
       }
       for (const g of granted || []) {
-        if (g.qos === 128) node.error(RED._('guardpost.errors.refused', { topic: g.topic }));
+        if (/** @type {number} */ (g.qos) === 128)
+          node.error(RED._('guardpost.errors.refused', { topic: g.topic }));
       }
     }
 
@@ -97,16 +112,22 @@ module.exports = (RED) => {
     node.currentStatus = () => lastStatus;
 
     /** A guardpost node starts using the connection (receives status updates). */
+    /** @param {import('./types').Node} user */
     node.register = (user) => {
       users.add(user);
       user.status(lastStatus);
       connect();
     };
+    /** @param {import('./types').Node} user */
     node.deregister = (user) => {
       users.delete(user);
     };
 
     /** Subscribe `handler(topic, payloadBuffer, packet)` to an MQTT filter; returns the unsubscribe function. */
+    /**
+     * @param {string} filter
+     * @param {import('./types').MessageHandler} handler
+     */
     node.subscribe = (filter, handler) => {
       connect();
       let handlers = subscriptions.get(filter);
@@ -128,14 +149,21 @@ module.exports = (RED) => {
     };
 
     /** Publish a JSON object (QoS 1 by default); resolves when the gateway acknowledged it. */
+    /**
+     * @param {string} topic
+     * @param {string | Buffer | object} payload
+     * @param {{qos?: 0 | 1}} [opts]
+     */
     node.publish = (topic, payload, opts) =>
-      new Promise((resolve, reject) => {
-        connect();
-        if (!client) return reject(new Error(RED._('guardpost.errors.no-credentials')));
-        const body =
-          typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
-        client.publish(topic, body, { qos: 1, ...(opts || {}) }, (err) => (err ? reject(err) : resolve()));
-      });
+      /** @type {Promise<void>} */ (
+        new Promise((resolve, reject) => {
+          connect();
+          if (!client) return reject(new Error(RED._('guardpost.errors.no-credentials')));
+          const body =
+            typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
+          client.publish(topic, body, { qos: 1, ...(opts || {}) }, (err) => (err ? reject(err) : resolve()));
+        })
+      );
 
     node.on('close', (done) => {
       closing = true;

@@ -9,22 +9,38 @@
  * the requested one (unit, or zone), started by this node's account, and
  * started no earlier than the request (less a clock-skew allowance).
  */
-const { topics, parsePayload } = require('./lib/topics');
+const { topics, parsePayload, asRecord } = require('./lib/topics');
 
 const SKEW_MS = 60_000;
 
+/**
+ * @typedef {object} Request a roll call asked for, waiting for its result
+ * @property {string | null} zone
+ * @property {string | null} unit
+ * @property {number} requestedAt
+ * @property {import('./types').NodeMessage} msg
+ * @property {import('./types').Send} send
+ * @property {import('./types').Done} done
+ * @property {NodeJS.Timeout | undefined} timer
+ */
+
+/** @param {import('./types').NodeAPI} RED */
 module.exports = (RED) => {
+  /**
+   * @this {import('./types').Node}
+   * @param {import('./types').NodeConfig} config
+   */
   function GuardpostRollcallNode(config) {
     RED.nodes.createNode(this, config);
-    const gateway = RED.nodes.getNode(config.gateway);
+    const gateway = /** @type {import('./types').GatewayNode | null} */ (RED.nodes.getNode(config.gateway));
     if (!gateway) {
       this.status({ fill: 'red', shape: 'ring', text: 'guardpost.status.no-gateway' });
       return;
     }
     const graceS = Number(config.grace) > 0 ? Number(config.grace) : 30;
-    /** call ids already seen (retained results replayed on (re)subscribe included) */
+    /** @type {Set<string>} call ids already seen (retained results replayed on (re)subscribe included) */
     const seenCalls = new Set();
-    /** requests waiting for their result, oldest first */
+    /** @type {Request[]} requests waiting for their result, oldest first */
     let pending = [];
     gateway.register(this);
 
@@ -33,19 +49,23 @@ module.exports = (RED) => {
       else this.status(gateway.currentStatus());
     };
 
+    /**
+     * @param {Request} req
+     * @param {Record<string, unknown>} result
+     */
     const scopeMatches = (req, result) => {
-      const units = Array.isArray(result.units) ? result.units.map((u) => u && u.unit) : [];
+      const units = Array.isArray(result.units) ? result.units.map((u) => asRecord(u)?.unit) : [];
       if (req.unit) return units.length === 1 && units[0] === req.unit;
       if (req.zone) return result.zone === req.zone;
       return true;
     };
 
     const unsubscribe = gateway.subscribe(topics.rollcallResult('+'), (topic, payload) => {
-      const result = parsePayload(payload);
-      if (!result || typeof result !== 'object' || typeof result.call !== 'string') return;
+      const result = asRecord(parsePayload(payload));
+      if (!result || typeof result.call !== 'string') return;
       if (seenCalls.has(result.call)) return;
       seenCalls.add(result.call);
-      const startedAt = Date.parse(result.startedAt);
+      const startedAt = Date.parse(String(result.startedAt));
       const i = pending.findIndex(
         (req) =>
           scopeMatches(req, result) &&
@@ -54,6 +74,7 @@ module.exports = (RED) => {
       );
       if (i < 0) return;
       const [req] = pending.splice(i, 1);
+      if (!req) return;
       clearTimeout(req.timer);
       showStatus();
       req.msg.payload = result;
@@ -64,7 +85,8 @@ module.exports = (RED) => {
     });
 
     this.on('input', (msg, send, done) => {
-      const p = msg.payload && typeof msg.payload === 'object' ? msg.payload : {};
+      const p = asRecord(msg.payload) ?? {};
+      /** @param {unknown} v */
       const pick = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
       const zone = pick(p.zone) || pick(config.zone);
       const unit = pick(p.unit) || pick(config.unit);
@@ -72,10 +94,12 @@ module.exports = (RED) => {
       if (!Number.isFinite(windowS) || windowS < 1 || windowS > 86400) {
         return done(new Error(RED._('guardpost.errors.bad-window')));
       }
+      /** @type {{window_s: number, zone?: string, unit?: string}} */
       const request = { window_s: windowS };
       if (zone) request.zone = zone;
       if (unit) request.unit = unit;
-      const req = { zone, unit, requestedAt: Date.now(), msg, send, done, timer: null };
+      /** @type {Request} */
+      const req = { zone, unit, requestedAt: Date.now(), msg, send, done, timer: undefined };
       req.timer = setTimeout(
         () => {
           pending = pending.filter((r) => r !== req);

@@ -18,7 +18,10 @@ const ALERT_KINDS = [
 ];
 const ALERT_STATES = ['raised', 'escalated', 'acknowledged', 'resolved'];
 
-/** An empty filter value or "+" is the single-level wildcard. */
+/**
+ * An empty filter value or "+" is the single-level wildcard.
+ * @param {unknown} v
+ */
 function level(v) {
   const s = v === undefined || v === null ? '' : String(v).trim();
   return s === '' || s === '*' ? '+' : s;
@@ -26,15 +29,23 @@ function level(v) {
 
 const topics = {
   ROOT,
+  /** @type {(kind: unknown, zone: unknown, unit: unknown) => string} */
   event: (kind, zone, unit) => `${ROOT}/events/${level(kind)}/${level(zone)}/${level(unit)}`,
+  /** @type {(unit: unknown) => string} */
   unitAlert: (unit) => `${ROOT}/unit/${level(unit)}/alert`,
+  /** @type {(zone: unknown) => string} */
   zoneAlert: (zone) => `${ROOT}/zone/${level(zone)}/alert`,
   opsAlert: `${ROOT}/ops/alert`,
   opsRollcall: `${ROOT}/ops/rollcall`,
+  /** @type {(call: unknown) => string} */
   rollcallResult: (call) => `${ROOT}/rollcall/${level(call)}/result`,
 };
 
-/** MQTT filter matching with + and #. */
+/**
+ * MQTT filter matching with + and #.
+ * @param {string} filter
+ * @param {string} topic
+ */
 function matches(filter, topic) {
   const f = filter.split('/');
   const t = topic.split('/');
@@ -46,7 +57,11 @@ function matches(filter, topic) {
   return f.length === t.length;
 }
 
-/** "a, b ,c" → ['a','b','c']; empty → null (= any). */
+/**
+ * "a, b ,c" → ['a','b','c']; empty → null (= any).
+ * @param {unknown} value
+ * @returns {string[] | null}
+ */
 function list(value) {
   if (value === undefined || value === null) return null;
   const items = (Array.isArray(value) ? value : String(value).split(','))
@@ -55,6 +70,11 @@ function list(value) {
   return items.length ? items : null;
 }
 
+/**
+ * JSON payloads parsed, anything else as text.
+ * @param {Buffer | string} buf
+ * @returns {unknown}
+ */
 function parsePayload(buf) {
   const text = Buffer.isBuffer(buf) ? buf.toString('utf8') : String(buf);
   try {
@@ -64,4 +84,15 @@ function parsePayload(buf) {
   }
 }
 
-module.exports = { topics, matches, list, parsePayload, EVENT_KINDS, ALERT_KINDS, ALERT_STATES };
+/**
+ * A parsed payload that is a JSON object, else null.
+ * @param {unknown} v
+ * @returns {Record<string, unknown> | null}
+ */
+function asRecord(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? /** @type {Record<string, unknown>} */ (v)
+    : null;
+}
+
+module.exports = { topics, matches, list, parsePayload, asRecord, EVENT_KINDS, ALERT_KINDS, ALERT_STATES };
