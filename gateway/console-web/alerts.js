@@ -83,6 +83,12 @@ export class AlertDesk {
       this.receivedAt.set(alert.id, Date.now());
       this.onNews?.();
     }
+    if (alert.groupedInto) {
+      // folded into a grouped (storm) card: it shows there, not as a card or in the history
+      this.open.delete(alert.id);
+      this.render();
+      return false;
+    }
     if (!OPEN.has(alert.state)) {
       if (prev || !this.history.some((a) => a.id === alert.id)) this.pushHistory(alert);
       this.open.delete(alert.id);

@@ -32,13 +32,14 @@ export function sentence(desk, a) {
   const n = desk.names;
   const en = getLang() === 'en';
   const dev = a.device ? n.device(a.device) : '';
+  // a grouped (storm) card of any kind: its count, the members are listed below
+  if (a.group) return t('alerts.group', { n: a.group.count, kind: t(`kind.${a.kind}`) });
   switch (a.kind) {
     case 'panic':
       return t('msg.panic', { unit: n.unit(a.unit), device: dev });
     case 'tamper':
       return t('msg.tamper', { device: dev || n.unit(a.unit) });
     case 'device_offline': {
-      if (a.group) return t('alerts.group', { n: a.group.count, kind: t('kind.device_offline') });
       if (a.restored) return t('msg.offlineRestored', { device: dev });
       const ms = silentMs(a);
       if (ms !== null)
