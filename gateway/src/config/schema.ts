@@ -57,12 +57,19 @@ const restorePolicy = z.enum(['auto', 'manual']);
 /** gateway.alerts (docs/site-config.md "Alarm handling"); every key optional, defaults in engines/alerts/config.ts. */
 const alertsSchema = z.strictObject({
   /** A restored trouble (device back, tamper cleared) resolves itself (`auto`) or waits for a person; global or per kind. */
-  restore: z.union([restorePolicy, z.record(z.enum(['device_offline', 'tamper']), restorePolicy)]).optional(),
+  restore: z
+    .union([
+      restorePolicy,
+      z.strictObject({ device_offline: restorePolicy.optional(), tamper: restorePolicy.optional() }),
+    ])
+    .optional(),
   /** `count` alerts of one kind (never panic) within `window` become one grouped alert per target unit; count 0: off. */
-  storm: z.strictObject({ count: z.number().int().min(0).max(10_000).default(5), window: duration.default('60s') }).optional(),
+  storm: z
+    .strictObject({ count: z.number().int().min(0).max(10_000).default(5), window: duration.default('60s') })
+    .optional(),
   /** Per-kind SOP steps ticked on the card (panic has Chinese defaults). */
   checklists: z
-    .record(
+    .partialRecord(
       alertKind,
       z.array(z.strictObject({ step: id, text: name, textEn: name.optional() })).max(20),
     )
@@ -81,6 +88,9 @@ export const escalationLevelSchema = z.strictObject({
   /** Unit ids, account ids (operators, consoles), `neighbours` (the origin unit's) or `lead` (the zone's lead unit). */
   targets: z.array(id).min(1),
 });
+
+/** A patrol exception's alert severity, or "off" (gateway.patrol.alerts). */
+const severityOrOff = z.enum(['critical', 'warning', 'info', 'off']).optional();
 
 export const gatewaySchema = z
   .strictObject({
@@ -182,19 +192,16 @@ export const gatewaySchema = z
           .default({ 1: '6h', 2: '12h', 3: '24h' }),
         /** Alert severity per patrol exception, or "off" (events and tour records still carry it). */
         alerts: z
-          .record(
-            z.enum([
-              'early',
-              'rescan',
-              'impossible_travel',
-              'proxy',
-              'moved_reader',
-              'clock_drift',
-              'two_person',
-              'overdue',
-            ]),
-            z.enum(['critical', 'warning', 'info', 'off']),
-          )
+          .strictObject({
+            early: severityOrOff,
+            rescan: severityOrOff,
+            impossible_travel: severityOrOff,
+            proxy: severityOrOff,
+            moved_reader: severityOrOff,
+            clock_drift: severityOrOff,
+            two_person: severityOrOff,
+            overdue: severityOrOff,
+          })
           .optional(),
       })
       .optional(),
@@ -353,7 +360,10 @@ export const siteConfigSchema = z.strictObject({
           .regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be the terminal SN: 1-40 letters, digits, "_" or "-"')
           .optional(),
         /** The one source IP a zk-push terminal may call from (extension; none: any address). */
-        address: z.string().refine((s) => isIP(s) !== 0, 'must be an IPv4 or IPv6 address').optional(),
+        address: z
+          .string()
+          .refine((s) => isIP(s) !== 0, 'must be an IPv4 or IPv6 address')
+          .optional(),
       }),
     )
     .default([]),

@@ -59,7 +59,8 @@ export class PatrolRules {
       2: parseDuration(prot?.[2] ?? '12h'),
       3: parseDuration(prot?.[3] ?? '24h'),
     };
-    this.severity = { ...DEFAULT_SEVERITY, ...(p?.alerts ?? {}) };
+    this.severity = { ...DEFAULT_SEVERITY };
+    for (const [k, v] of Object.entries(p?.alerts ?? {})) if (v) this.severity[k as PatrolException] = v;
     for (const g of site.config.guards) if (g.supervisor) this.supervisors.add(g.id);
     for (const r of site.config.routes) {
       for (const cp of r.checkpoints) {

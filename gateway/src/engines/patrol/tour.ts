@@ -164,6 +164,8 @@ export function visit(
   if (!tour.units.includes(unit)) tour.units.push(unit);
   if (visited.has(checkpoint)) return { outcome: 'repeat', ...NONE };
   let alone = false;
+  // when the checkpoint was reached: the first guard's tap on two-person routes
+  let reachedAt = event.at;
   const within = rules?.twoPersonMs(route) ?? null;
   if (within !== null) {
     // a checkpoint counts when a second guard taps it within `within` of the first
@@ -175,6 +177,7 @@ export function visit(
       tour.pending[checkpoint] = { at: event.at, who };
       return { outcome: 'pending', ...NONE, alone };
     }
+    reachedAt = p.at;
     delete tour.pending[checkpoint];
   }
   const n = route.checkpoints.length;
@@ -184,7 +187,7 @@ export function visit(
     if (index !== next) tour.outOfOrder++;
   }
   const ordinal = route.ordered ? index : visited.size;
-  const offset = event.at - tour.startedAt - tour.pausedMs;
+  const offset = reachedAt - tour.startedAt - tour.pausedMs;
   const window = rules?.windowOf(route.id, checkpoint) ?? null;
   const early = window?.notBeforeMs != null && offset < window.notBeforeMs;
   const late =
