@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from './ports.js';
+import { until } from './wait.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const SMALL_SITE = join(ROOT, 'test', 'fixtures', 'small-site.yaml');
@@ -88,22 +89,26 @@ export async function startGateway(opts: StartOptions = {}): Promise<RunningGate
       out += d.toString();
     });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) break;
-      if (existsSync(runtimeFile)) {
-        const info = JSON.parse(readFileSync(runtimeFile, 'utf8')) as {
+    // <dataDir>/gateway.json written by this child: started; an exit ends the wait at once
+    const info = await until(
+      'the gateway to write gateway.json',
+      () => {
+        if (child.exitCode !== null) return 'exited';
+        if (!existsSync(runtimeFile)) return null;
+        const i = JSON.parse(readFileSync(runtimeFile, 'utf8')) as {
           pid: number;
           addresses: { mqtt: number; ws: number; http: number };
         };
-        if (info.pid === child.pid) {
-          ports.mqtt = info.addresses.mqtt;
-          ports.ws = info.addresses.ws;
-          ports.http = info.addresses.http;
-          return;
-        }
-      }
-      await new Promise((r) => setTimeout(r, 50));
+        return i.pid === child.pid ? i : null;
+      },
+      30_000,
+      50,
+    ).catch(() => null);
+    if (info !== null && info !== 'exited') {
+      ports.mqtt = info.addresses.mqtt;
+      ports.ws = info.addresses.ws;
+      ports.http = info.addresses.http;
+      return;
     }
     child.kill('SIGKILL');
     const code = await exited;

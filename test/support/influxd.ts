@@ -13,6 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
+import { until } from './wait.js';
 
 export interface RunningInfluxd {
   url: string;
@@ -60,14 +61,16 @@ export async function startInfluxd(opts: InfluxdOptions = {}): Promise<RunningIn
       exited = `influxd exited (code ${code}, signal ${signal})`;
       if (child === proc) child = null;
     });
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (exited) throw new Error(`${exited}\n${output.slice(-4000)}`);
-      if (await ping(url)) return;
-      await delay(50);
-    }
+    // an exit ends the wait at once (with why), an answer to /ping too
+    const outcome = await until(
+      'influxd to answer /ping',
+      async () => exited ?? ((await ping(url)) && 'up'),
+      30_000,
+      50,
+    ).catch(() => null);
+    if (outcome === 'up') return;
     proc.kill('SIGKILL');
-    throw new Error(`influxd did not answer /ping within 30 s\n${output.slice(-4000)}`);
+    throw new Error(`${outcome ?? 'influxd did not answer /ping within 30 s'}\n${output.slice(-4000)}`);
   }
 
   async function stop(): Promise<void> {
@@ -116,10 +119,6 @@ async function ping(url: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
