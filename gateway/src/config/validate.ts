@@ -113,6 +113,20 @@ export function validateSite(raw: unknown): Findings {
       if (other) problems.push({ path: p, message: `"${v}" is a ${other}, not an operator` });
       else unknown(p, 'operator', v, operatorById.keys());
     }
+    // a ladder (docs/site-config.md "Escalation ladder"): each level's targets are units, accounts, neighbours or lead
+    if (Array.isArray(z.e.escalation))
+      z.e.escalation.forEach((level: unknown, li: number) => {
+        if (typeof level !== 'object' || level === null || !('targets' in level) || !Array.isArray(level.targets))
+          return;
+        level.targets.forEach((t: unknown, ti: number) => {
+          if (typeof t !== 'string' || t === 'neighbours' || t === 'lead') return;
+          if (unitById.has(t) || consoleById.has(t) || operatorById.has(t)) return;
+          unknown(`${z.p}.escalation[${li}].targets[${ti}]`, 'unit or account', t, [
+            ...unitById.keys(),
+            ...operatorById.keys(),
+          ]);
+        });
+      });
     if (z.e.escalation === undefined || (Array.isArray(z.e.escalation) && z.e.escalation.length === 0))
       warnings.push({
         path: `${z.p}.escalation`,
