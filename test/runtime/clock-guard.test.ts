@@ -47,6 +47,7 @@ function setup(opts: { failFirst?: boolean; oldRx?: number } = {}) {
     },
     rearm: () => undefined,
     retentionMs: 30 * DAY,
+    recordRetentionMs: 30 * DAY, // one class: these tests are about the clock rule (retention.test.ts: the classes)
     thresholdMs: 2000,
     stableMs: 24 * H,
     maxGapMs: 24 * H,

@@ -15,6 +15,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { RAW_ENTRY_SQL } from './retention.js';
 import type { JournalBody, JournalBodyType, JournalEntry, JournalStats } from './types.js';
 
 /** The journal file could not be opened or created (permissions, not a directory, corrupt file). */
@@ -256,10 +257,75 @@ export class Journal {
     })();
   }
 
-  /** How many entries journaled before `beforeRx` have a seq above `afterSeq` (prune's clock guard). */
-  countBefore(beforeRx: number, afterSeq: number): number {
+  /**
+   * Retention of raw device chatter (retention.ts): delete heartbeats and
+   * status changes journaled before `beforeRx`, never above `maxSeq`. Walks
+   * the journal in seq order from where the last call stopped (journal meta),
+   * at most `chunk` seqs a call, so an hourly run reads about an hour of
+   * entries, not the whole record history kept longer. Same result shape as
+   * prune(); `more`: the walk stopped at the chunk, call again.
+   */
+  pruneRaw(
+    beforeRx: number,
+    maxSeq: number = Number.MAX_SAFE_INTEGER,
+    chunk = 200_000,
+  ): PruneResult & { more: boolean } {
+    this.entryCount = null;
+    return this.db.transaction((): PruneResult & { more: boolean } => {
+      const from = Number(this.getMeta('retention.rawSeq') ?? 0);
+      // the walk stops at the first entry journaled at or after the cutoff (rx follows seq but for clock
+      // steps); `+rx`: walk the primary key, never the rx index (that would visit every young entry)
+      const young = this.db
+        .prepare('SELECT seq FROM entries WHERE seq > ? AND +rx >= ? ORDER BY seq LIMIT 1')
+        .get(from, beforeRx) as { seq: number } | undefined;
+      const end = Math.min(young ? young.seq - 1 : this.lastSeqValue, maxSeq, from + chunk);
+      const none = { deleted: 0, unconsumed: {}, firstSeq: null, lastSeq: null, more: false };
+      if (end <= from) return none;
+      const where = `seq > ? AND seq <= ? AND ${RAW_ENTRY_SQL}`;
+      const range = this.db
+        .prepare(`SELECT min(seq) AS first, max(seq) AS last FROM entries WHERE ${where}`)
+        .get(from, end) as {
+        first: number | null;
+        last: number | null;
+      };
+      const unconsumed: Record<string, number> = {};
+      if (range.last !== null) {
+        for (const c of this.db.prepare('SELECT name, seq FROM cursors').all() as {
+          name: string;
+          seq: number;
+        }[]) {
+          if (c.seq >= range.last) continue;
+          const n = (
+            this.db
+              .prepare(`SELECT count(*) AS n FROM entries WHERE ${where}`)
+              .get(Math.max(from, c.seq), end) as { n: number }
+          ).n;
+          if (n > 0) unconsumed[c.name] = n;
+        }
+      }
+      const info = this.db.prepare(`DELETE FROM entries WHERE ${where}`).run(from, end);
+      this.setMeta('retention.rawSeq', String(end));
+      if (range.last !== null)
+        this.setMeta(
+          'lastPrunedSeq',
+          String(Math.max(range.last, Number(this.getMeta('lastPrunedSeq') ?? 0))),
+        );
+      return {
+        deleted: info.changes,
+        unconsumed,
+        firstSeq: range.first,
+        lastSeq: range.last,
+        more: end === from + chunk,
+      };
+    })();
+  }
+
+  /** How many entries journaled before `beforeRx` have a seq above `afterSeq` (prune's clock guard); `raw`: only raw chatter. */
+  countBefore(beforeRx: number, afterSeq: number, raw = false): number {
     const row = this.db
-      .prepare('SELECT count(*) AS n FROM entries WHERE rx < ? AND seq > ?')
+      .prepare(
+        `SELECT count(*) AS n FROM entries WHERE rx < ? AND seq > ?${raw ? ` AND ${RAW_ENTRY_SQL}` : ''}`,
+      )
       .get(beforeRx, afterSeq) as { n: number };
     return row.n;
   }

@@ -7,13 +7,16 @@
  */
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Journal } from '../journal/journal.js';
+import type { Journal, PruneResult } from '../journal/journal.js';
+import { retentionPolicy } from '../journal/retention.js';
 import type { JournalEntry, OpInput } from '../journal/types.js';
 import type { ClockStep, EngineClock } from './clock.js';
 import { ClockTrust } from './clock-trust.js';
 
 const META_KEY = 'clock.unproven';
 const DAY_MS = 86_400_000;
+/** Seqs one raw-retention transaction walks (tens of ms), before the next turn. */
+const RAW_CHUNK = 20_000;
 
 export interface ClockGuardOptions {
   clock: EngineClock;
@@ -26,7 +29,10 @@ export interface ClockGuardOptions {
   rearm: () => void;
   /** Engine time for the retention cutoff (default: clock.now). */
   now?: () => number;
+  /** Heartbeats and status changes (gateway.journal.retention). */
   retentionMs: number;
+  /** Patrol, alarm and roll-call records (gateway.journal.recordRetention; default 90 days, at least retentionMs). */
+  recordRetentionMs?: number;
   thresholdMs: number;
   stableMs: number;
   maxGapMs: number;
@@ -191,34 +197,74 @@ export class ClockGuard {
         );
         return;
       }
-      const cutoff = (this.o.now ?? (() => clock.now()))() - this.o.retentionMs;
-      // Entries this run journaled are at most `uptime` old, whatever the wall clock says.
-      let maxSeq = Number.MAX_SAFE_INTEGER;
-      if (mono - this.startMono < this.o.retentionMs + DAY_MS) {
-        maxSeq = this.startSeq;
-        const young = journal.countBefore(cutoff, this.startSeq);
-        if (young > 0) {
-          logger.error(
-            { young, cutoff: iso(cutoff), uptimeS: Math.round((mono - this.startMono) / 1000) },
-            `JOURNAL RETENTION WOULD HAVE DELETED ${young} ENTRIES YOUNGER THAN RETENTION + 1 DAY (journaled during this run): the clock is wrong; they are kept`,
-          );
-        }
-      }
-      const r = journal.prune(cutoff, maxSeq);
-      for (const [cursor, n] of Object.entries(r.unconsumed)) {
-        logger.error(
-          { cursor, lost: n },
-          `JOURNAL RETENTION DISCARDED ${n} ENTRIES THAT ${cursor} HAD NOT CONSUMED: they will never reach it`,
-        );
-      }
-      if (r.deleted > 0) {
-        logger.info(
-          { deleted: r.deleted, firstSeq: r.firstSeq, lastSeq: r.lastSeq, cutoff: iso(cutoff) },
-          'journal retention pruned old entries',
-        );
-      }
+      const now = (this.o.now ?? (() => clock.now()))();
+      const policy = retentionPolicy(this.o.retentionMs, this.o.recordRetentionMs);
+      // records first (a prefix of the journal), then the raw chatter between them (retention.ts)
+      this.pruneClass(
+        'records',
+        now - policy.recordsMs,
+        this.maxSeqFor(policy.recordsMs, now, false),
+        (c, m) => journal.prune(c, m),
+      );
+      this.pruneRawChunks(now - policy.rawMs, this.maxSeqFor(policy.rawMs, now, true), 0);
     } catch (err) {
       logger.error({ err }, 'journal prune failed');
+    }
+  }
+
+  /** Entries this run journaled are at most `uptime` old, whatever the wall clock says: they stay. */
+  private maxSeqFor(retentionMs: number, now: number, raw: boolean): number {
+    const mono = this.o.clock.mono();
+    if (mono - this.startMono >= retentionMs + DAY_MS) return Number.MAX_SAFE_INTEGER;
+    const cutoff = now - retentionMs;
+    const young = this.o.journal.countBefore(cutoff, this.startSeq, raw);
+    if (young > 0) {
+      this.o.logger.error(
+        { young, cutoff: iso(cutoff), uptimeS: Math.round((mono - this.startMono) / 1000), raw },
+        `JOURNAL RETENTION WOULD HAVE DELETED ${young} ENTRIES YOUNGER THAN RETENTION + 1 DAY (journaled during this run): the clock is wrong; they are kept`,
+      );
+    }
+    return this.startSeq;
+  }
+
+  private pruneClass(
+    kind: 'records' | 'raw',
+    cutoff: number,
+    maxSeq: number,
+    run: (cutoff: number, maxSeq: number) => PruneResult,
+  ): PruneResult {
+    const r = run(cutoff, maxSeq);
+    for (const [cursor, n] of Object.entries(r.unconsumed)) {
+      this.o.logger.error(
+        { cursor, lost: n, kind },
+        `JOURNAL RETENTION DISCARDED ${n} ENTRIES THAT ${cursor} HAD NOT CONSUMED: they will never reach it`,
+      );
+    }
+    if (r.deleted > 0) {
+      this.o.logger.info(
+        { deleted: r.deleted, firstSeq: r.firstSeq, lastSeq: r.lastSeq, cutoff: iso(cutoff), kind },
+        'journal retention pruned old entries',
+      );
+    }
+    return r;
+  }
+
+  /** Raw chatter in bounded chunks; a backlog continues on later turns, so panics are read in between. */
+  private pruneRawChunks(cutoff: number, maxSeq: number, round: number): void {
+    let more = false;
+    this.pruneClass('raw', cutoff, maxSeq, (c, m) => {
+      const r = this.o.journal.pruneRaw(c, m, RAW_CHUNK);
+      more = r.more;
+      return r;
+    });
+    if (more && round < 1000) {
+      setTimeout(() => {
+        try {
+          this.pruneRawChunks(cutoff, maxSeq, round + 1);
+        } catch (err) {
+          this.o.logger.error({ err }, 'journal prune failed');
+        }
+      }, 0).unref();
     }
   }
 

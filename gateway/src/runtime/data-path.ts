@@ -95,6 +95,8 @@ export async function startDataPath(core: Core, opts: DataPathOptions): Promise<
     rearm: () => pipeline.startTimers(),
     now,
     retentionMs: opts.journalRetentionMs,
+    // patrol, alarm and roll-call records: 90 days by default, never below retentionMs (journal/retention.ts)
+    recordRetentionMs: parseDuration(site.config.gateway?.journal?.recordRetention ?? '90d'),
     thresholdMs: core.stepThresholdMs,
     stableMs: (clockCfg?.stableHours ?? 24) * 3_600_000,
     maxGapMs: parseDuration(clockCfg?.maxGap ?? '24h'),
