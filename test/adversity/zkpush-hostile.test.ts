@@ -171,7 +171,11 @@ describe('hostile push-terminal traffic', () => {
       }),
     );
     expect(new Set(statuses)).toEqual(new Set([403]));
-    await until('a reject report', () => inbox.messages.length > 0);
+    // a last, different refusal: once its report is here, every earlier one is (one publisher, in order)
+    expect((await fetch(gw.url('/iclock/getrequest'))).status).toBe(400);
+    await until('the marker report', () =>
+      inbox.messages.some((m) => (m.json as { reason: string }).reason.startsWith('missing or malformed SN')),
+    );
     const reports = inbox.messages.filter((m) =>
       (m.json as { reason: string }).reason.startsWith('unknown terminal SN'),
     );
