@@ -80,7 +80,18 @@ describe('toPoints (protocol.md §3)', () => {
     expect(p).toEqual({
       measurement: 'patrol',
       tags: { zone: 'east', route: 'east-night' },
-      fields: { expected: 3, visited: 2, missed: 1, late: 1, duration_s: 1234.5 },
+      fields: {
+        expected: 3,
+        visited: 2,
+        missed: 1,
+        late: 1,
+        duration_s: 1234.5,
+        // extensions: the tour state, early checkpoints, exception count, revision
+        state: 'missed',
+        early: 0,
+        exceptions: 0,
+        revision: 0,
+      },
       timestamp: T,
     });
   });

@@ -7,10 +7,11 @@ import type { Logger } from 'pino';
 import { SerialPort } from 'serialport';
 import type { LineContext, LineDriver } from '../../../devices/codecs/line.js';
 import type { SerialPortConfig } from '../config/schema.js';
-import type { DeviceCommand } from '../model/event.js';
+import type { DeviceCommand, DeviceMessage } from '../model/event.js';
 import type { IngestPort } from '../ports.js';
 import { BoundedLineSplitter } from './line-splitter.js';
 import type { SerialMetrics } from './metrics.js';
+import { RecordBatcher } from './records-batch.js';
 
 export type PortState = 'open' | 'opening' | 'down';
 
@@ -59,6 +60,7 @@ export class SerialLine {
   private readonly ctx: LineContext;
   private readonly topic: string;
   private readonly log: Logger;
+  private readonly batcher = new RecordBatcher((m) => this.accept(m));
 
   constructor(
     readonly config: SerialPortConfig,
@@ -126,6 +128,7 @@ export class SerialLine {
   }
 
   async stop(): Promise<void> {
+    this.batcher.flush();
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -256,9 +259,14 @@ export class SerialLine {
       this.reportReject(this.driver.deviceHint(text, this.ctx), decoded.reason);
       return;
     }
+    this.batcher.push(decoded.value);
+  }
+
+  /** One decoded message (a dock's REC lines gathered: records-batch.ts) into the pipeline. */
+  private accept(message: DeviceMessage): void {
     const labels = { port: this.config.path };
     this.deps.ingest
-      .accept(decoded.value, { transport: 'serial', topic: this.topic, port: this.config.path, qos: 0 })
+      .accept(message, { transport: 'serial', topic: this.topic, port: this.config.path, qos: 0 })
       .then(
         (result) => {
           if (result.status === 'rejected') this.rejects++;
@@ -266,7 +274,7 @@ export class SerialLine {
         },
         (err: unknown) => {
           this.deps.metrics.lines.inc({ ...labels, result: 'error' });
-          this.log.error({ err, device: decoded.value.device }, 'serial event not journaled (QoS 0: lost)');
+          this.log.error({ err, device: message.device }, 'serial event not journaled (QoS 0: lost)');
         },
       );
   }

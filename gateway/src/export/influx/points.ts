@@ -43,6 +43,11 @@ export const SCHEMAS: Record<Measurement, MeasurementSchema> = {
       missed: FieldType.INTEGER,
       late: FieldType.INTEGER,
       duration_s: FieldType.FLOAT,
+      // extensions (docs/patrol-and-rollcall.md "Tour states")
+      state: FieldType.STRING,
+      early: FieldType.INTEGER,
+      exceptions: FieldType.INTEGER,
+      revision: FieldType.INTEGER,
     },
   },
   device: {
@@ -142,8 +147,14 @@ export function toPoints(entry: JournalEntry, site: Site): IPoint[] {
         missed: t.missed.length,
         late: t.late.length,
         duration_s: t.durationMs / 1000,
+        state: t.state ?? t.status,
+        early: t.early?.length ?? 0,
+        exceptions: Object.values(t.exceptions ?? {}).reduce((a, b) => a + b, 0),
+        revision: t.revision ?? 0,
       };
-      return [point('patrol', { zone: t.zone, route: t.route }, fields, at)];
+      // a tour of an offline wand is written at its own time, as if it had been online
+      const time = t.uploadedAt ? t.endedAt : at;
+      return [point('patrol', { zone: t.zone, route: t.route }, fields, time)];
     }
     case 'op':
     case 'rollcall-start':
