@@ -86,7 +86,7 @@ export function decodeRecordsPayload(device: string, payload: Buffer): Decoded<D
   list.forEach((item: unknown, index) => {
     const r = decodeRecord(item);
     if (typeof r === 'string') invalid.push({ index, reason: `records[${index}]: ${r}` });
-    else records.push(r);
+    else records.push({ ...r, index });
   });
   if (records.length === 0) return fail(invalid[0]?.reason ?? 'records: none valid');
   return { ok: true, value: { kind: 'records', device, records, invalid } };

@@ -21,13 +21,14 @@ import type { EngineRunner, OutboundEffect } from '../engines/runner.js';
 import type { Journal } from '../journal/journal.js';
 import type { JournalBody, JournalEntry, OpInput } from '../journal/types.js';
 import { type GatewayMetrics, reasonLabel } from '../metrics.js';
-import type { DeviceMessage, Reject, Transport } from '../model/event.js';
+import type { DeviceEvent, DeviceMessage, Reject, Transport } from '../model/event.js';
 import type { IngestPort, IngestResult, MessageOrigin, OutboundSink } from '../ports.js';
 import { topics } from '../topics.js';
 import { SeqDedupe } from './dedupe.js';
 import { DEFAULT_TURN, type Lane, Lanes, laneOf, type TurnLimits } from './lanes.js';
 import { type DeviceLimits, ReportThrottle } from './limits.js';
 import { normalise } from './normalise.js';
+import { expandRecords, RECORD_DEDUPE_MS, recordRejects } from './records.js';
 import type { JournalRoom } from './room.js';
 
 /** A bulk input refused because the journal is in its reserve: not acknowledged, the device resends. */
@@ -69,6 +70,8 @@ export class Pipeline implements IngestPort {
   private readonly reports = new ReportThrottle();
   private scheduled = false;
   private readonly dedupe = new SeqDedupe();
+  /** Offline wand records: (device, seq) kept longer, a wand may upload its memory again (records.ts). */
+  private readonly recordDedupe = new SeqDedupe(RECORD_DEDUPE_MS);
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -214,6 +217,8 @@ export class Pipeline implements IngestPort {
     const effects: OutboundEffect[] = [];
     const newKeys: [string, number][] = [];
     const batchKeys = new Set<string>();
+    const batchRecordKeys = new Set<string>();
+    const newRecordKeys: [string, number][] = [];
     const quota: [string, number][] = [];
     const append = (body: JournalBody, at: number): JournalEntry => {
       const e = this.deps.journal.append(body, at, now);
@@ -240,27 +245,44 @@ export class Pipeline implements IngestPort {
             results[i] = { status: 'accepted', seq: entry.seq };
             return;
           }
+          const ingestEvent = (event: DeviceEvent, dedupe: SeqDedupe): IngestResult => {
+            if (event.seq !== null) {
+              const key = SeqDedupe.key(event.device, event.seq);
+              const keys = dedupe === this.dedupe ? batchKeys : batchRecordKeys;
+              if (keys.has(key) || dedupe.has(key, now)) return { status: 'duplicate' };
+              keys.add(key);
+              (dedupe === this.dedupe ? newKeys : newRecordKeys).push([key, now]);
+            }
+            this.deps.runner.annotate(event, now);
+            const entry = append({ type: 'event', event }, event.at);
+            quota.push([event.device, this.deps.journal.lastAppendChars]);
+            effects.push(...this.deps.runner.handle(entry, now, append));
+            return { status: 'accepted', seq: entry.seq };
+          };
+          if (item.message.kind === 'records') {
+            // an offline wand's batch: one input, its records journaled in this transaction (records.ts)
+            const expanded = expandRecords(item.message, item.origin, this.deps.site, now);
+            if (!expanded.ok) {
+              rejects.push({ item, reason: expanded.reason });
+              results[i] = { status: 'rejected', reason: expanded.reason };
+              return;
+            }
+            for (const bad of recordRejects(expanded.value.invalid)) rejects.push({ item, reason: bad });
+            let last: IngestResult = { status: 'duplicate' };
+            for (const event of expanded.value.events) {
+              const r = ingestEvent(event, this.recordDedupe);
+              if (r.status === 'accepted') last = r;
+            }
+            results[i] = last;
+            return;
+          }
           const norm = normalise(item.message, item.origin, this.deps.site, now);
           if (!norm.ok) {
             rejects.push({ item, reason: norm.reason });
             results[i] = { status: 'rejected', reason: norm.reason };
             return;
           }
-          const event = norm.value;
-          if (event.seq !== null) {
-            const key = SeqDedupe.key(event.device, event.seq);
-            if (batchKeys.has(key) || this.dedupe.has(key, now)) {
-              results[i] = { status: 'duplicate' };
-              return;
-            }
-            batchKeys.add(key);
-            newKeys.push([key, now]);
-          }
-          this.deps.runner.annotate(event, now);
-          const entry = append({ type: 'event', event }, event.at);
-          quota.push([event.device, this.deps.journal.lastAppendChars]);
-          effects.push(...this.deps.runner.handle(entry, now, append));
-          results[i] = { status: 'accepted', seq: entry.seq };
+          results[i] = ingestEvent(norm.value, this.dedupe);
         });
       });
     } catch (err) {
@@ -279,6 +301,8 @@ export class Pipeline implements IngestPort {
     }
     for (const [key, at] of newKeys) this.dedupe.add(key, at);
     this.dedupe.expire(now);
+    for (const [key, at] of newRecordKeys) this.recordDedupe.add(key, at);
+    this.recordDedupe.expire(now);
     for (const [device, chars] of quota) this.deps.limits?.journaled(device, chars, now);
     if (refused.size > 0) {
       this.deps.metrics.rejects.inc({ reason: 'journal reserve' }, refused.size);

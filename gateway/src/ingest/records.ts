@@ -36,7 +36,8 @@ export function expandRecords(
   }
   const invalid = [...msg.invalid];
   const events: TapEvent[] = [];
-  msg.records.forEach((r, index) => {
+  msg.records.forEach((r, i) => {
+    const index = r.index ?? i;
     if (r.ts > now + MAX_SKEW_MS) {
       invalid.push({
         index,

@@ -101,6 +101,8 @@ export interface OfflineRecord {
   uid: string;
   ts: number;
   seq: number;
+  /** Its place in the message as sent (reasons name it). */
+  index?: number;
 }
 
 /** Gateway → device commands (protocol.md §1.2, §2 RCSTART). */

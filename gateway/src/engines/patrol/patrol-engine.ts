@@ -277,10 +277,11 @@ export class PatrolEngine implements Engine {
       effects.push(...visitEffects(this.site, this.rules, tour, step.route, event, result));
       if (result.complete) {
         const record = tourRecord(tour, step.route, 'completed', event.at);
-        effects.push(...this.applyTourRecord(record), {
-          type: 'record',
-          body: { type: 'tour', tour: record },
-        });
+        effects.push(
+          ...this.applyTourRecord(record),
+          { type: 'record', body: { type: 'tour', tour: record } },
+          tourStateEffect(this.site, tour, record),
+        );
       }
     }
     return effects;
