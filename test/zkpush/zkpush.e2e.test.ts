@@ -66,6 +66,8 @@ describe('zk-push terminal', () => {
         transport: 'http',
         skewed: false,
       });
+      // the terminal wrote local Asia/Shanghai time; the event time is that instant (not 8 h off)
+      expect(Math.abs(Date.parse((ev.json as { ts: string }).ts) - Date.now())).toBeLessThan(60_000);
 
       // one good line among bad ones: the good one answers, each bad one is reported with its reason
       const mixed = await sim.upload(['garbage', `0001006\t${sim.localNow()}\t0\t15`, '1006\tnot a time']);

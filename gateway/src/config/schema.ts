@@ -293,7 +293,7 @@ export const siteConfigSchema = z.strictObject({
         supervisor: z.boolean().optional(),
         /** The guard's user number (PIN) on zk-push terminals (extension, docs/zkpush.md); leading zeros ignored. */
         pin: z
-          .union([z.string(), z.number().int().nonnegative()])
+          .union([z.string(), z.number().int().nonnegative()], { error: 'must be the PIN as text ("1005") or a whole number' })
           .transform(String)
           .pipe(z.string().regex(/^[A-Za-z0-9]{1,24}$/, 'must be 1-24 letters or digits'))
           .optional(),
