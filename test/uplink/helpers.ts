@@ -54,7 +54,7 @@ export interface UplinkView {
   window?: number;
   forwarded?: number;
   lastError?: string | null;
-  downstream?: { applied: number; refused: number };
+  downstream?: { applied: number; refused: number; throttled: number };
 }
 
 export async function uplinkHealth(g: RunningGateway): Promise<UplinkView> {

@@ -10,7 +10,7 @@
  * Commands from the city (`{prefix}/ops/rollcall`, `{prefix}/ops/alert`)
  * are applied as an admin operator's publish when `accept` lists them
  * (downstream.ts), at most 10 at once and 10 a minute; everything else is
- * refused, counted and logged (at most one line per 10 s, with the count).
+ * refused, counted and logged (at most 10 lines per 10 s, then a count).
  *
  * Nothing here runs on the path of a local panic: reads are bounded batches,
  * publishes are asynchronous and bounded by the window, the socket to the
@@ -35,6 +35,7 @@ const BATCH = 500;
 const COMMAND_BURST = 10;
 const COMMANDS_PER_MINUTE = 10;
 const REFUSAL_LOG_MS = 10_000;
+const REFUSAL_LOG_LINES = 10;
 
 export interface UplinkHealth extends Record<string, unknown> {
   enabled: true;
@@ -49,7 +50,8 @@ export interface UplinkHealth extends Record<string, unknown> {
   window: number;
   forwarded: number;
   lastError: string | null;
-  downstream: { applied: number; refused: number };
+  /** Commands from the city: applied, refused (not acceptable), throttled (over the rate). */
+  downstream: { applied: number; refused: number; throttled: number };
 }
 
 export interface UplinkExtension extends Extension {
@@ -77,7 +79,8 @@ class Uplink implements UplinkExtension {
   private forwarded = 0;
   private applied = 0;
   private refused = 0;
-  private refusalLog = { at: 0, suppressed: 0 };
+  private throttled = 0;
+  private refusalLog = { at: 0, logged: 0, suppressed: 0 };
 
   constructor(
     private readonly config: UplinkConfig,
@@ -183,7 +186,7 @@ class Uplink implements UplinkExtension {
       window: o?.window ?? this.config.window,
       forwarded: this.forwarded,
       lastError,
-      downstream: { applied: this.applied, refused: this.refused },
+      downstream: { applied: this.applied, refused: this.refused, throttled: this.throttled },
     };
   }
 
@@ -237,15 +240,18 @@ class Uplink implements UplinkExtension {
   }
 
   private refuse(topic: string, reason: string, result: 'refused' | 'throttled'): void {
-    this.refused += 1;
+    if (result === 'throttled') this.throttled += 1;
+    else this.refused += 1;
     this.metrics?.downstream.inc({ result });
     const now = Date.now();
-    if (now - this.refusalLog.at < REFUSAL_LOG_MS) {
+    if (now - this.refusalLog.at >= REFUSAL_LOG_MS) this.refusalLog = { at: now, logged: 0, suppressed: 0 };
+    if (this.refusalLog.logged >= REFUSAL_LOG_LINES) {
       this.refusalLog.suppressed += 1;
       return;
     }
+    this.refusalLog.logged += 1;
     const suppressed = this.refusalLog.suppressed;
-    this.refusalLog = { at: now, suppressed: 0 };
+    this.refusalLog.suppressed = 0;
     const shown = topic.length > 200 ? `${topic.slice(0, 200)}…` : topic;
     this.log?.warn({ topic: shown, reason, suppressedBefore: suppressed }, 'command from the city refused');
   }

@@ -10,8 +10,11 @@
 import type { UplinkLink } from './link.js';
 import type { UplinkMessage } from './messages.js';
 
+/** What sending needs of the link (a fake one in unit tests). */
+export type SendLink = Pick<UplinkLink, 'connected' | 'publish' | 'waitConnected'>;
+
 export async function sendBatch(
-  link: UplinkLink,
+  link: SendLink,
   messages: readonly UplinkMessage[],
   window: number,
   signal: AbortSignal,
@@ -27,7 +30,7 @@ export async function sendBatch(
 
 /** Publish with the window until done or the link drops; returns what was not acknowledged. */
 function pump(
-  link: UplinkLink,
+  link: SendLink,
   messages: readonly UplinkMessage[],
   window: number,
   signal: AbortSignal,
