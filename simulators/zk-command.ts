@@ -49,10 +49,17 @@ export function addZkCommand(program: Command, log: (s: string) => void, toMs: (
       sim.start();
       sim.onMessage((m) => log(`screen message ${m.id}: ${m.text}; punching ${f.pins.length} PIN(s)`));
       log('type a PIN per line to punch it now (Ctrl-D to stop)');
+      const pending = new Set<Promise<void>>();
       const rl = createInterface({ input: process.stdin, terminal: false });
       rl.on('line', (line) => {
         const pin = line.trim();
-        if (pin) void sim.punch(pin).then((a) => log(`punch ${pin}: HTTP ${a.status} ${a.text}`));
+        if (!pin) return;
+        const p = sim.punch(pin).then(
+          (a) => log(`punch ${pin}: HTTP ${a.status} ${a.text}`),
+          (err: unknown) => log(`punch ${pin} failed: ${String(err)}`),
+        );
+        pending.add(p);
+        void p.finally(() => pending.delete(p));
       });
       await new Promise<void>((resolve) => {
         if (f.duration) setTimeout(resolve, toMs(f.duration));
@@ -61,6 +68,7 @@ export function addZkCommand(program: Command, log: (s: string) => void, toMs: (
         process.stdin.once('end', () => resolve());
       });
       rl.close();
+      await Promise.allSettled([...pending]); // punches typed just before stdin closed
       sim.stop();
     });
 }
