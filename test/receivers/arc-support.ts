@@ -6,9 +6,16 @@ import type { ArcSimulator } from '../../simulators/arc.js';
 import { SMALL_SITE } from '../support/gateway.js';
 import { publish } from '../support/mqtt.js';
 
-/** The small test site plus a `receivers:` list (YAML flow entries). */
+/**
+ * The small test site plus a `receivers:` list (YAML flow entries). Alert
+ * storms are off: the tests raise dozens of notices in a burst, which the
+ * alert engine would otherwise fold into grouped alerts.
+ */
 export function siteWithReceivers(entries: string[]): string {
-  return `${readFileSync(SMALL_SITE, 'utf8')}\nreceivers:\n${entries.map((e) => `  - ${e}`).join('\n')}\n`;
+  return (
+    `${readFileSync(SMALL_SITE, 'utf8')}\ngateway: { alerts: { storm: { count: 0 } } }\n` +
+    `receivers:\n${entries.map((e) => `  - ${e}`).join('\n')}\n`
+  );
 }
 
 /** Report frames (not NULL) the simulator ACKed, as `zone/code` strings in arrival order. */

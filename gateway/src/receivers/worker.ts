@@ -194,6 +194,8 @@ export class ReceiverWorker {
     try {
       outcome = await this.link.exchange(attempt.frame, attempt.seq, this.cfg.ackTimeoutMs, signal);
     } catch (err) {
+      // not sent (no connection) or cut off: the next attempt carries a fresh timestamp, same sequence
+      attempt.frame = null;
       this.counters.frame(this.id, 'report', 'error');
       throw err;
     }
@@ -203,6 +205,8 @@ export class ReceiverWorker {
         this.noteAck();
         this.pending = null;
         this.n.reported++;
+        // the batch ended at this report, not at the journal's end: read on at once
+        this.follower.poke();
         const seq = attempt.seq;
         return { commit: () => this.deps.journal.setMeta(seqMeta(this.id), String(seq)) };
       }
