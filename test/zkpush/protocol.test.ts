@@ -7,7 +7,13 @@
 import { describe, expect, it } from 'vitest';
 import { validateSite } from '../../gateway/src/config/validate.js';
 import { normalisePin } from '../../gateway/src/config/validate-zkpush.js';
-import { epochToLocal, localToEpoch, parseAttlog, punchSeq } from '../../gateway/src/zkpush/attlog.js';
+import {
+  epochToLocal,
+  localToEpoch,
+  parseAttlog,
+  parseAttlogSliced,
+  punchSeq,
+} from '../../gateway/src/zkpush/attlog.js';
 import { CLOCK_TOLERANCE_MS, OpenCalls } from '../../gateway/src/zkpush/calls.js';
 import { CommandQueue, rollcallMessage } from '../../gateway/src/zkpush/commands.js';
 import { handshakeText, utcOffsetHours } from '../../gateway/src/zkpush/options.js';
@@ -23,12 +29,12 @@ describe('terminal time', () => {
     expect(localToEpoch('2026-12-02 05:30:00', 'Asia/Kolkata')).toBe(Date.parse('2026-12-02T00:00:00Z'));
   });
 
-  it('refuses impossible and DST-skipped times, and reads a repeated hour as luxon does (the later, standard-time one)', () => {
+  it('refuses impossible and DST-skipped times, and reads a repeated hour as its first instant', () => {
     expect(localToEpoch('2026-02-30 08:00:00', SH)).toBeNull();
     expect(localToEpoch('2026-12-02 24:00:00', SH)).toBeNull();
     expect(localToEpoch('2026-12-02T08:00:00', SH)).toBeNull();
     expect(localToEpoch('2026-03-08 02:30:00', 'America/New_York')).toBeNull(); // spring forward
-    expect(localToEpoch('2026-11-01 01:30:00', 'America/New_York')).toBe(Date.parse('2026-11-01T06:30:00Z'));
+    expect(localToEpoch('2026-11-01 01:30:00', 'America/New_York')).toBe(Date.parse('2026-11-01T05:30:00Z'));
   });
 
   it('the handshake hands out the zone offset in hours', () => {
@@ -86,6 +92,26 @@ describe('ATTLOG lines', () => {
     const r = parseAttlog(junk, SH);
     expect(r.punches).toEqual([]);
     expect(r.rejects.length).toBeGreaterThan(0);
+  });
+
+  it('a large body is parsed in slices between which the event loop runs, with the same result', async () => {
+    const lines = Array.from({ length: 6000 }, (_, i) =>
+      i % 97 === 0
+        ? `bad line ${i}`
+        : `${1000 + (i % 50)}\t2026-12-02 08:${String(i % 60).padStart(2, '0')}:00\t0\t1`,
+    );
+    const body = `${lines.join('\r\n')}\r\n`;
+    let turns = 0;
+    const tick = (): void => {
+      turns++;
+      if (turns < 1000) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const sliced = await parseAttlogSliced(body, SH);
+    expect(turns).toBeGreaterThan(3); // others got the thread in between
+    expect(sliced).toEqual(parseAttlog(body, SH));
+    expect(sliced.rejects[1]?.line).toBe(98);
+    turns = 1000;
   });
 
   it('PINs compare without leading zeros; a punch has a stable seq', () => {

@@ -14,7 +14,7 @@ import { ReportThrottle, TokenBuckets } from '../ingest/limits.js';
 import { reasonLabel } from '../metrics.js';
 import type { DeviceCommand, DeviceMessage } from '../model/event.js';
 import type { Extension, GatewayContext, IngestResult, MessageOrigin } from '../ports.js';
-import { parseAttlog, punchSeq } from './attlog.js';
+import { parseAttlogSliced, punchSeq } from './attlog.js';
 import { readBody, sendText } from './body.js';
 import { OpenCalls, seedsFromViews } from './calls.js';
 import { rollcallMessage } from './commands.js';
@@ -193,7 +193,7 @@ export function createZkPushExtension(options: ZkPushOptions = {}): Extension {
   /** One ATTLOG body: "OK: n", or null when some answers must be sent again later (limits, journal). */
   const attlog = async (t: Terminal, text: string): Promise<string | null> => {
     if (!ctx || !terminals || !metrics) return null;
-    const parsed = parseAttlog(text, ctx.site.timezone);
+    const parsed = await parseAttlogSliced(text, ctx.site.timezone);
     const now = Date.now();
     const count = (outcome: keyof Terminal['punches'], n = 1): void => {
       t.punches[outcome] += n;
