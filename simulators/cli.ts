@@ -5,6 +5,7 @@
 import { createInterface } from 'node:readline';
 import { Command, Option } from 'commander';
 import { DURATION_PATTERN, parseDuration } from '../gateway/src/config/schema.js';
+import { addArcCommand } from './arc-command.js';
 import { clockSeq, type DeviceSim, type LinkOptions } from './devices/base.js';
 import { PanicButtonSim } from './devices/panic.js';
 import { ReaderSim } from './devices/reader.js';
@@ -221,6 +222,7 @@ export function buildCli(): Command {
       await finish(sim, pty);
     });
 
+  addArcCommand(program, log, durationMs);
   addZkCommand(program, log, durationMs);
 
   program
