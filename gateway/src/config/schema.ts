@@ -65,7 +65,12 @@ const alertsSchema = z.strictObject({
     .optional(),
   /** `count` alerts of one kind (never panic) within `window` become one grouped alert per target unit; count 0: off. */
   storm: z
-    .strictObject({ count: z.number().int().min(0).max(10_000).default(5), window: duration.default('60s') })
+    .strictObject({
+      count: z.number().int().min(0).max(10_000).default(5),
+      window: duration.default('60s'),
+      /** Kinds that group (default the device troubles: device_offline, tamper); panics never do. */
+      kinds: z.array(alertKind.exclude(['panic'])).optional(),
+    })
     .optional(),
   /** Per-kind SOP steps ticked on the card (panic has Chinese defaults). */
   checklists: z

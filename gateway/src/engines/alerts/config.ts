@@ -23,7 +23,7 @@ export interface Ladder {
 
 export interface AlertPolicy {
   restore(kind: AlertKind): 'auto' | 'manual';
-  storm: { count: number; windowMs: number };
+  storm: { count: number; windowMs: number; kinds: ReadonlySet<string> };
   checklist(kind: AlertKind): ChecklistItem[];
   requireClassification: boolean;
   /** 0: no button-test reminders. */
@@ -44,7 +44,7 @@ export const PANIC_CHECKLIST: readonly { step: string; text: string; textEn: str
   },
 ];
 
-export const DEFAULT_STORM = { count: 5, windowMs: 60_000 };
+export const DEFAULT_STORM = { count: 5, windowMs: 60_000, kinds: ['device_offline', 'tamper'] };
 export const DEFAULT_BUTTON_TEST_MS = 30 * 86_400_000;
 export const DEFAULT_MAX_DRILL_MS = 2 * 3_600_000;
 
@@ -74,6 +74,7 @@ export function alertPolicy(site: Site): AlertPolicy {
     storm: {
       count: cfg.storm?.count ?? DEFAULT_STORM.count,
       windowMs: cfg.storm?.window ? parseDuration(cfg.storm.window) : DEFAULT_STORM.windowMs,
+      kinds: new Set(cfg.storm?.kinds ?? DEFAULT_STORM.kinds),
     },
     checklist: (kind) => (checklists.get(kind) ?? []).map((i) => ({ ...i })),
     requireClassification: cfg.requireClassification ?? false,

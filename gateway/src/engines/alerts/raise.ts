@@ -23,7 +23,7 @@ import {
 } from './messages.js';
 import { escalates, targetsOf } from './rules.js';
 import type { StoredAlert } from './store.js';
-import { groupable, groupKey } from './storm.js';
+import { groupKey } from './storm.js';
 import { audit, SYSTEM } from './workflow.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -38,7 +38,7 @@ export class Raiser {
     const open = store.openWithKey(request.key);
     if (open) return this.again(open, now);
     const window = this.core.drills.windowFor(request.unit, request.kind, now);
-    if (window === null && groupable(request.kind, request.notice)) {
+    if (window === null && storm.groups(request.kind, request.notice)) {
       const storming = storm.add(request.kind, now);
       const g = store.openWithKey(groupKey(request.kind, request.unit));
       if (g) return joinGroup(this.core, g, request, now);
@@ -306,7 +306,7 @@ export class Raiser {
     const p = body.alert;
     const act = body.action;
     if (!act) return;
-    if (act.action === 'raise' && !act.detail?.again && groupable(p.kind, p.notice) && !p.mode)
+    if (act.action === 'raise' && !act.detail?.again && this.core.storm.groups(p.kind, p.notice) && !p.mode)
       this.core.storm.add(p.kind, Date.parse(act.at));
     if (act.action === 'group' && (act.detail?.join !== undefined || act.detail?.start === true))
       this.core.storm.add(p.kind, Date.parse(act.at));

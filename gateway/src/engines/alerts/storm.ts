@@ -1,6 +1,6 @@
 /**
  * Alert storms (docs/alerts.md "Storms"): when `count` alerts of one kind
- * (never panic, never gateway notices) arise within `window` anywhere on the
+ * (device troubles by default; never panic, never gateway notices) arise within `window` anywhere on the
  * site, each target unit gets one grouped alert listing them instead of one
  * card each. Pure: raise times in, verdicts out; the window is bounded to the
  * last `count` raises per kind.
@@ -12,7 +12,12 @@ import type { Texts } from './messages.js';
 export class StormWindow {
   private readonly times = new Map<string, number[]>();
 
-  constructor(private readonly storm: { count: number; windowMs: number }) {}
+  constructor(private readonly storm: { count: number; windowMs: number; kinds: ReadonlySet<string> }) {}
+
+  /** May this alert be grouped at all? Panics and gateway notices never are. */
+  groups(kind: AlertKind, notice: unknown): boolean {
+    return kind !== 'panic' && notice === undefined && this.storm.kinds.has(kind);
+  }
 
   /** Count a raise of `kind` at `at`; true when it makes (or keeps) a storm. */
   add(kind: AlertKind, at: number): boolean {
@@ -46,11 +51,6 @@ export class StormWindow {
     for (const [k, v] of Object.entries(s))
       if (Array.isArray(v) && v.every((n) => typeof n === 'number')) this.times.set(k, [...v]);
   }
-}
-
-/** May this alert be grouped at all? */
-export function groupable(kind: AlertKind, notice: unknown): boolean {
-  return kind !== 'panic' && notice === undefined;
 }
 
 export function groupKey(kind: AlertKind, unit: string): string {
