@@ -63,7 +63,8 @@ export function makeAuthenticate(deps: AuthenticateDeps): AuthenticateHandler {
           return refuse(2, `client id ${owner}`);
         }
         const conn = client.conn;
-        conn.once('close', () => sessions.release(client.id, conn));
+        // as of the close: the MQTT 5 bridge sets a session's lifetime after CONNECT (mqtt5-bridge.ts)
+        conn.once('close', () => sessions.release(client.id, conn, !client.clean));
         deps.accounts.set(client, account);
         done(null, true);
       })

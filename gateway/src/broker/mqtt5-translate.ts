@@ -1,19 +1,18 @@
 /**
- * Pure MQTT 5 ⇄ MQTT 3.1.1 packet translation for the MQTT 5 front end
- * (mqtt5.ts). The broker core (aedes) speaks 3.1.1 only; a v5 client is
- * bridged packet by packet. v5-only features are dropped here, on purpose and
- * documented in docs/operators.md ("MQTT 5"): properties (user properties,
- * content type, response topic, correlation data, message expiry, will
- * delay…), topic aliases (refused: CONNACK says topicAliasMaximum 0),
- * subscription options (no local, retain as published, retain handling),
- * subscription identifiers, enhanced authentication, reason strings from the
- * client.
+ * Pure MQTT 5 packet logic for the MQTT 5 front end (mqtt5.ts). The broker
+ * core (aedes 1.2) accepts a 3.1.1 CONNECT only; after it, the bridge and
+ * aedes exchange v5 packet objects (mqtt5-wire.ts), so properties,
+ * subscription options and reason codes pass through. Here: the CONNECT
+ * mapping (MQTT 5 session semantics on an aedes session, see connectToV4),
+ * what a client may not do (topic aliases, enhanced authentication, `$share`
+ * filters: refused with their reason codes and announced in CONNACK), the
+ * Receive Maximum we announce and enforce, and the reason codes of the
+ * broker's answers.
  */
 import type {
   IConnackPacket,
   IConnectPacket,
   IDisconnectPacket,
-  IPublishPacket,
   ISubackPacket,
   IUnsubackPacket,
   Packet,
@@ -38,75 +37,102 @@ export const Reason = {
   topicAliasInvalid: 0x94,
   packetTooLarge: 0x95,
   quotaExceeded: 0x97,
+  sharedSubscriptionsNotSupported: 0x9e,
 } as const;
 
 /** Largest packet a v5 client may send us when none is configured (advertised in CONNACK). */
 export const MAX_PACKET_BYTES = 64 * 1024;
 
-/** Per-connection translation state. */
+/**
+ * QoS 1 and 2 PUBLISHes a v5 client may have unacknowledged towards us
+ * (announced as Receive Maximum, enforced with DISCONNECT 0x93): aedes' own
+ * bound on inbound QoS 2 (maxInflightInbound, 1000 by default).
+ */
+export const RECEIVE_MAXIMUM = 1000;
+
+/** Per-connection state of a v5 client. */
 export interface V5Session {
   /** Client id we assigned (the v5 client sent an empty one), to report in CONNACK. */
   assignedClientId: string | null;
   /** UNSUBSCRIBE messageId → number of filters: a v5 UNSUBACK carries one reason code per filter. */
   unsubscribeCounts: Map<number, number>;
+  /** SUBSCRIBE messageId → the reason code of each filter we refused ourselves (null: the broker answers). */
+  subscribeRefusals: Map<number, (number | null)[]>;
   /** Largest packet the client may send (gateway.limits.maxPacketKB), announced in CONNACK. */
   maxPacketBytes: number;
-}
-
-/** A PUBLISH without its v5 properties: the same in both directions. */
-function barePublish(p: IPublishPacket): IPublishPacket {
-  const out: IPublishPacket = {
-    cmd: 'publish',
-    topic: p.topic,
-    payload: p.payload,
-    qos: p.qos,
-    retain: p.retain,
-    dup: p.dup,
-  };
-  if (p.qos > 0) out.messageId = p.messageId;
-  return out;
+  /** From CONNECT: MQTT 5 session semantics. */
+  cleanStart: boolean;
+  /** Session Expiry Interval in seconds (CONNECT, changed by DISCONNECT). */
+  expirySec: number;
+  /** The will's delay and properties (aedes gets the will itself without them). */
+  willDelaySec: number;
+  willProperties: Record<string, unknown> | undefined;
+  /** What the client accepts: its Receive Maximum, Maximum Packet Size, Topic Alias Maximum. */
+  clientReceiveMaximum: number;
+  clientMaxPacketBytes: number;
+  clientTopicAliasMaximum: number;
+  /** Message ids of the client's QoS 1/2 PUBLISHes not yet acknowledged by the broker. */
+  inboundInflight: Set<number>;
 }
 
 export function newSession(maxPacketBytes = MAX_PACKET_BYTES): V5Session {
-  return { assignedClientId: null, unsubscribeCounts: new Map(), maxPacketBytes };
+  return {
+    assignedClientId: null,
+    unsubscribeCounts: new Map(),
+    subscribeRefusals: new Map(),
+    maxPacketBytes,
+    cleanStart: true,
+    expirySec: 0,
+    willDelaySec: 0,
+    willProperties: undefined,
+    clientReceiveMaximum: 65_535,
+    clientMaxPacketBytes: 268_435_455,
+    clientTopicAliasMaximum: 0,
+    inboundInflight: new Set(),
+  };
 }
 
 /** What to do with a packet from the v5 client. */
 export type Upstream =
   | { kind: 'forward'; packet: Packet }
+  /** Answer the client ourselves; nothing goes to the broker. */
+  | { kind: 'reply'; packet: Packet }
   /** Close the connection, telling the client why (CONNACK before connect, DISCONNECT after). */
   | { kind: 'refuse'; reasonCode: number; reasonString: string }
-  /** DISCONNECT 0x04: close without a 3.1.1 DISCONNECT so the broker publishes the will. */
+  /** DISCONNECT 0x04: close without a DISCONNECT to the broker so the will is published. */
   | { kind: 'closeWithWill' };
 
 /**
- * CONNECT v5 → v3.1.1. Session mapping: MQTT 5 separates "start clean"
- * (cleanStart) from "keep the session after disconnect" (sessionExpiryInterval
- * > 0); 3.1.1 has one flag for both. We map clean = !(sessionExpiryInterval > 0):
- * a client asking for its session to outlive the connection gets a persistent
- * session (so queued alerts are not lost), resumed even if it also set
- * cleanStart; a client with expiry 0 gets a clean session. sessionPresent in
- * the CONNACK reports truthfully which one happened. The expiry duration is not
- * enforced (sessions live until a clean connect or a gateway restart).
+ * CONNECT v5 → the 3.1.1 CONNECT aedes accepts. Session mapping
+ * ([MQTT-3.1.2-4/5]): clean = cleanStart, so cleanStart=1 always starts a new
+ * session and cleanStart=0 resumes one if it exists. Whether the session
+ * outlives the connection (Session Expiry Interval) is applied by the bridge
+ * once connected (mqtt5.ts, mqtt5-sessions.ts). The client's Receive Maximum,
+ * Maximum Packet Size and Topic Alias Maximum are kept for outbound packets.
  */
 export function connectToV4(p: IConnectPacket, session: V5Session, newClientId: () => string): Upstream {
-  if (p.properties?.authenticationMethod !== undefined)
+  const props = p.properties;
+  if (props?.authenticationMethod !== undefined)
     return {
       kind: 'refuse',
       reasonCode: Reason.badAuthMethod,
       reasonString: 'enhanced authentication is not supported',
     };
-  const expiry = p.properties?.sessionExpiryInterval ?? 0;
   let clientId = p.clientId;
   if (clientId === '') {
     clientId = newClientId();
     session.assignedClientId = clientId;
   }
+  session.cleanStart = p.clean !== false;
+  session.expirySec = props?.sessionExpiryInterval ?? 0;
+  if (props?.receiveMaximum !== undefined) session.clientReceiveMaximum = props.receiveMaximum;
+  if (props?.maximumPacketSize !== undefined) session.clientMaxPacketBytes = props.maximumPacketSize;
+  if (props?.topicAliasMaximum !== undefined) session.clientTopicAliasMaximum = props.topicAliasMaximum;
   const packet: IConnectPacket = {
     cmd: 'connect',
     protocolId: 'MQTT',
     protocolVersion: 4,
-    clean: !(expiry > 0),
+    clean: session.cleanStart,
     clientId,
     keepalive: p.keepalive ?? 0,
   };
@@ -115,44 +141,65 @@ export function connectToV4(p: IConnectPacket, session: V5Session, newClientId: 
     // 3.1.1 forbids a password without a user name; such a client is anonymous and refused anyway
     if (p.password !== undefined) packet.password = p.password;
   }
-  if (p.will)
+  if (p.will) {
+    const { willDelayInterval, ...willProps } = p.will.properties ?? {};
+    session.willDelaySec = willDelayInterval ?? 0;
+    session.willProperties = Object.keys(willProps).length > 0 ? willProps : undefined;
     packet.will = {
       topic: p.will.topic,
       payload: p.will.payload,
       qos: p.will.qos ?? 0,
       retain: p.will.retain ?? false,
     };
+  }
   return { kind: 'forward', packet };
 }
 
-/** Any client packet after CONNECT, v5 → v3.1.1. */
+const refuse = (reasonCode: number, reasonString: string): Upstream => ({
+  kind: 'refuse',
+  reasonCode,
+  reasonString,
+});
+
+/** Any client packet after CONNECT; what is forwarded is a v5 packet for aedes' (v5) parser. */
 export function fromClient(p: Packet, session: V5Session, newClientId: () => string): Upstream {
   switch (p.cmd) {
     case 'connect':
       return connectToV4(p, session, newClientId); // a second CONNECT: the broker refuses it
     case 'publish': {
       if (p.properties?.topicAlias !== undefined || p.topic === '')
-        return {
-          kind: 'refuse',
-          reasonCode: Reason.topicAliasInvalid,
-          reasonString: 'topic aliases are not supported (topicAliasMaximum is 0)',
-        };
-      return { kind: 'forward', packet: barePublish(p) };
+        return refuse(Reason.topicAliasInvalid, 'topic aliases are not supported (topicAliasMaximum is 0)');
+      if (p.properties?.subscriptionIdentifier !== undefined)
+        return refuse(Reason.protocolError, 'a PUBLISH from a client carries no subscription identifier');
+      if (p.qos > 0 && p.messageId !== undefined && !session.inboundInflight.has(p.messageId)) {
+        if (session.inboundInflight.size >= RECEIVE_MAXIMUM)
+          return refuse(
+            Reason.receiveMaximumExceeded,
+            `more than ${RECEIVE_MAXIMUM} QoS 1/2 messages unacknowledged`,
+          );
+        session.inboundInflight.add(p.messageId);
+      }
+      return { kind: 'forward', packet: p };
     }
     case 'puback':
     case 'pubrec':
     case 'pubrel':
     case 'pubcomp':
       return { kind: 'forward', packet: { cmd: p.cmd, messageId: p.messageId } as Packet };
-    case 'subscribe':
-      return {
-        kind: 'forward',
-        packet: {
-          cmd: 'subscribe',
-          messageId: p.messageId,
-          subscriptions: p.subscriptions.map((s) => ({ topic: s.topic, qos: s.qos })),
-        },
-      };
+    case 'subscribe': {
+      const codes = p.subscriptions.map((s) =>
+        s.topic.startsWith('$share/') ? Reason.sharedSubscriptionsNotSupported : null,
+      );
+      if (codes.every((c) => c === null)) return { kind: 'forward', packet: p };
+      const kept = p.subscriptions.filter((_, i) => codes[i] === null);
+      if (kept.length === 0)
+        return {
+          kind: 'reply',
+          packet: { cmd: 'suback', messageId: p.messageId, granted: codes as number[] },
+        };
+      session.subscribeRefusals.set(p.messageId ?? 0, codes);
+      return { kind: 'forward', packet: { ...p, subscriptions: kept } };
+    }
     case 'unsubscribe':
       if (p.messageId !== undefined) session.unsubscribeCounts.set(p.messageId, p.unsubscriptions.length);
       return {
@@ -161,21 +208,21 @@ export function fromClient(p: Packet, session: V5Session, newClientId: () => str
       };
     case 'pingreq':
       return { kind: 'forward', packet: { cmd: 'pingreq' } };
-    case 'disconnect':
+    case 'disconnect': {
+      const expiry = p.properties?.sessionExpiryInterval;
+      if (expiry !== undefined) {
+        // [MQTT-3.14.2-2]: a session that was to end with the connection cannot be kept afterwards
+        if (session.expirySec === 0 && expiry > 0)
+          return refuse(Reason.protocolError, 'session expiry set in DISCONNECT after 0 in CONNECT');
+        session.expirySec = expiry;
+      }
       if (p.reasonCode === Reason.disconnectWithWill) return { kind: 'closeWithWill' };
       return { kind: 'forward', packet: { cmd: 'disconnect' } };
+    }
     case 'auth':
-      return {
-        kind: 'refuse',
-        reasonCode: Reason.badAuthMethod,
-        reasonString: 'enhanced authentication is not supported',
-      };
+      return refuse(Reason.badAuthMethod, 'enhanced authentication is not supported');
     default:
-      return {
-        kind: 'refuse',
-        reasonCode: Reason.protocolError,
-        reasonString: `${p.cmd} is not a client packet`,
-      };
+      return refuse(Reason.protocolError, `${p.cmd} is not a client packet`);
   }
 }
 
@@ -210,31 +257,42 @@ export function subackReasonCode(granted: number): number {
 /** What the broker tells every v5 client at CONNACK. */
 export function connackProperties(session: V5Session): NonNullable<IConnackPacket['properties']> {
   return {
+    receiveMaximum: RECEIVE_MAXIMUM,
     topicAliasMaximum: 0,
     retainAvailable: true,
     wildcardSubscriptionAvailable: true,
-    subscriptionIdentifiersAvailable: false,
+    subscriptionIdentifiersAvailable: true,
     sharedSubscriptionAvailable: false,
     maximumPacketSize: session.maxPacketBytes,
     ...(session.assignedClientId ? { assignedClientIdentifier: session.assignedClientId } : {}),
   };
 }
 
-/** A broker packet (3.1.1) → the packet for the v5 client; null when nothing is to be sent. */
+/**
+ * A broker packet (aedes' object) → the packet for the v5 client, for all but
+ * PUBLISH (mqtt5-outbound.ts); null when nothing is to be sent.
+ */
 export function toClient(p: Packet, session: V5Session): Packet | null {
   switch (p.cmd) {
     case 'connack': {
       const reasonCode = connackReasonCode(p.returnCode ?? 0);
-      const out: IConnackPacket = { cmd: 'connack', sessionPresent: p.sessionPresent, reasonCode };
+      // [MQTT-3.2.2-2]: a clean start never reports a session present
+      const present = reasonCode === Reason.success && !session.cleanStart && p.sessionPresent;
+      const out: IConnackPacket = { cmd: 'connack', sessionPresent: present, reasonCode };
       if (reasonCode === Reason.success) out.properties = connackProperties(session);
       return out;
     }
     case 'suback': {
-      const out: ISubackPacket = {
-        cmd: 'suback',
-        messageId: p.messageId,
-        granted: p.granted.map((g) => subackReasonCode(typeof g === 'number' ? g : Reason.unspecified)),
-      };
+      const fromBroker = p.granted.map((g) =>
+        subackReasonCode(typeof g === 'number' ? g : Reason.unspecified),
+      );
+      const refusals = session.subscribeRefusals.get(p.messageId ?? 0);
+      session.subscribeRefusals.delete(p.messageId ?? 0);
+      let next = 0;
+      const granted = refusals
+        ? refusals.map((code) => code ?? fromBroker[next++] ?? Reason.unspecified)
+        : fromBroker;
+      const out: ISubackPacket = { cmd: 'suback', messageId: p.messageId, granted };
       return out;
     }
     case 'unsuback': {
@@ -248,18 +306,18 @@ export function toClient(p: Packet, session: V5Session): Packet | null {
       };
       return out;
     }
-    case 'publish': {
-      return barePublish(p);
-    }
     case 'puback':
+    case 'pubcomp':
+      // the broker answered the client's QoS 1 / QoS 2 PUBLISH: one less in flight
+      if (p.messageId !== undefined) session.inboundInflight.delete(p.messageId);
+      return { cmd: p.cmd, messageId: p.messageId } as Packet;
     case 'pubrec':
     case 'pubrel':
-    case 'pubcomp':
       return { cmd: p.cmd, messageId: p.messageId } as Packet;
     case 'pingresp':
       return { cmd: 'pingresp' };
     default:
-      return null; // the broker sends nothing else to a client
+      return null; // the broker sends nothing else to a client; PUBLISH is the outbound flow's
   }
 }
 

@@ -4,16 +4,15 @@
  * goes through here: we read its CONNECT.
  * - v3/v4: the bytes read are put back (unshift) and the ORIGINAL stream is
  *   handed to aedes: 3.1.1 clients are handled exactly as before.
- * - v5: aedes gets one end of an in-memory duplex and sees a 3.1.1 client;
- *   every packet is translated both ways (mqtt5-translate.ts), with
- *   backpressure both ways (aedes' live deliveries never wait for it, see
- *   conn-guard.ts), and closing either side closes the other.
+ * - v5: bridged to aedes (mqtt5-bridge.ts), with MQTT 5 semantics: sessions
+ *   with expiry, properties, subscription options and identifiers, message
+ *   expiry, will delay, flow control; what is not supported is refused with
+ *   its reason code and announced in CONNACK (docs/operators.md, "MQTT 5").
  * Every packet's size is checked from its fixed header, before CONNECT too
  * (conn-guard.ts). Never throws: a malformed packet closes the connection.
  */
-import { randomUUID } from 'node:crypto';
-import { Duplex } from 'node:stream';
-import mqttPacket, { type IDisconnectPacket, type Packet } from 'mqtt-packet';
+import type { Duplex } from 'node:stream';
+import mqttPacket, { type Packet } from 'mqtt-packet';
 import {
   type ConnInfo,
   type ConnLimits,
@@ -21,13 +20,10 @@ import {
   feedWatcher,
   guardPassThrough,
   type OnLimit,
-  pendingOf,
-  watchOutbound,
 } from './conn-guard.js';
 import type { Handle } from './listeners.js';
-import { connectToV4, disconnectFor, fromClient, newSession, Reason, toClient } from './mqtt5-translate.js';
+import { bridgeV5 } from './mqtt5-bridge.js';
 import { PacketSizeWatcher } from './packet-size.js';
-import { rememberRemoteAddress, remoteAddressOf } from './remote-address.js';
 
 export interface Mqtt5Options {
   /** Close a connection that has not sent a complete CONNECT by then (aedes' own default is 30 s). */
@@ -115,183 +111,4 @@ function peekConnect(stream: Duplex, handle: Handle, opts: Mqtt5Options, info: C
   stream.on('data', onData);
   stream.on('end', onEnd);
   stream.on('error', onError);
-}
-
-type Parser = ReturnType<typeof mqttPacket.parser>;
-
-function bridgeV5(
-  socket: Duplex,
-  up: Parser,
-  connect: Extract<Packet, { cmd: 'connect' }>,
-  handle: Handle,
-  opts: Mqtt5Options,
-  info: ConnInfo,
-  watcher: PacketSizeWatcher,
-): void {
-  const limits = opts.limits ?? DEFAULT_LIMITS;
-  const session = newSession(limits.maxPacketBytes);
-  const newClientId = (): string => `v5-${randomUUID()}`;
-  const down = mqttPacket.parser({ protocolVersion: 4 });
-  let connected = false; // a successful CONNACK went out
-  let closed = false;
-  let pendingWrite: (() => void) | null = null;
-  /** Lets a write held for the socket's drain complete (the connection is gone). */
-  const release = (): void => {
-    const w = pendingWrite;
-    pendingWrite = null;
-    w?.();
-  };
-
-  const send = (packet: Packet): boolean => {
-    try {
-      return socket.write(mqttPacket.generate(packet, { protocolVersion: 5 }));
-    } catch (err) {
-      fail(err instanceof Error ? err : new Error(String(err)));
-      return true;
-    }
-  };
-
-  /** Close both sides once; DISCONNECT first when the client is connected and a reason is given. */
-  const finish = (disconnect?: IDisconnectPacket): void => {
-    if (closed) return;
-    closed = true;
-    if (disconnect && connected && socket.writable) send(disconnect);
-    if (!socket.destroyed) {
-      socket.end();
-      setTimeout(() => socket.destroy(), 2_000).unref();
-    }
-    if (!inner.destroyed) inner.destroy();
-    release();
-  };
-  const fail = (err: Error, reasonCode: number = Reason.unspecified): void => {
-    opts.onError?.(err);
-    finish({ cmd: 'disconnect', reasonCode, properties: { reasonString: err.message.slice(0, 200) } });
-  };
-  /** A packet over the limit is still arriving: DISCONNECT, then close at once rather than read on. */
-  const tooLargeClose = (reasonCode: number): void => {
-    if (closed) return;
-    closed = true;
-    const bye = (): void => {
-      socket.destroy();
-    };
-    if (connected && socket.writable) {
-      socket.write(mqttPacket.generate({ cmd: 'disconnect', reasonCode }, { protocolVersion: 5 }), bye);
-      setTimeout(bye, 500).unref();
-    } else bye();
-    if (!inner.destroyed) inner.destroy();
-    release();
-  };
-
-  // the broker's end: what aedes writes is 3.1.1, translated to v5 for the client
-  const inner = new Duplex({
-    read() {
-      if (!closed) socket.resume();
-    },
-    write(chunk: Buffer, _enc, cb) {
-      if (closed) return cb();
-      down.parse(chunk);
-      if (socket.writableNeedDrain && !closed) {
-        pendingWrite = cb;
-        socket.once('drain', () => {
-          const w = pendingWrite;
-          pendingWrite = null;
-          w?.();
-        });
-      } else cb();
-    },
-    final(cb) {
-      finish();
-      cb();
-    },
-    destroy(err, cb) {
-      if (!closed) finish(err ? disconnectFor(err) : undefined);
-      cb(null);
-    },
-  });
-
-  // what the client has not taken: below us, and held here while the socket drains
-  watchOutbound(
-    inner,
-    limits.outboundBufferBytes,
-    () => pendingOf(socket, info) + inner.writableLength,
-    (pendingBytes) => {
-      opts.onLimit?.({ limit: 'outbound_buffer', pendingBytes }, inner, info);
-      // nothing more can reach this client: no DISCONNECT, just close both ends
-      closed = true;
-      socket.destroy();
-      if (!inner.destroyed) inner.destroy();
-      release();
-    },
-  );
-
-  down.on('packet', (packet: Packet) => {
-    if (closed) return;
-    const out = toClient(packet, session);
-    if (!out) return;
-    if (out.cmd === 'connack') connected = out.reasonCode === Reason.success;
-    send(out);
-  });
-  down.on('error', (err: Error) => fail(err));
-
-  /** A packet from the v5 client. */
-  const forward = (packet: Packet): void => {
-    if (closed) return;
-    const step = fromClient(packet, session, newClientId);
-    if (step.kind === 'closeWithWill') finish();
-    else if (step.kind === 'refuse') fail(new Error(step.reasonString), step.reasonCode);
-    else pushUp(step.packet);
-  };
-  /** A 3.1.1 packet to the broker. */
-  const pushUp = (packet: Packet): void => {
-    let bytes: Buffer;
-    try {
-      bytes = mqttPacket.generate(packet, { protocolVersion: 4 });
-    } catch (err) {
-      fail(err instanceof Error ? err : new Error(String(err)), Reason.malformed);
-      return;
-    }
-    if (!inner.push(bytes)) socket.pause();
-  };
-
-  up.removeAllListeners('packet');
-  up.removeAllListeners('error');
-  up.on('packet', forward);
-  up.on('error', (err: Error) => fail(err, Reason.malformed));
-
-  socket.on('data', (chunk: Buffer | string) => {
-    if (closed) return;
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    const tooLarge = feedWatcher(watcher, buf);
-    if (tooLarge) {
-      opts.onLimit?.(tooLarge, inner, info);
-      tooLargeClose(tooLarge.limit === 'max_packet' ? Reason.packetTooLarge : Reason.malformed);
-      return;
-    }
-    up.parse(buf);
-  });
-  socket.on('end', () => {
-    if (!closed) inner.push(null);
-  });
-  socket.on('error', () => socket.destroy());
-  socket.on('close', () => {
-    if (closed) return;
-    closed = true;
-    inner.destroy(); // aedes closes the client: the will is published unless it sent DISCONNECT
-    release();
-  });
-
-  // CONNECT itself
-  const first = connectToV4(connect, session, newClientId);
-  if (first.kind !== 'forward') {
-    const reasonCode = first.kind === 'refuse' ? first.reasonCode : Reason.protocolError;
-    send({ cmd: 'connack', sessionPresent: false, reasonCode });
-    closed = true;
-    socket.end();
-    setTimeout(() => socket.destroy(), 2_000).unref();
-    return;
-  }
-  rememberRemoteAddress(inner, remoteAddressOf(socket)); // the login back-off is keyed by it
-  handle(inner);
-  pushUp(first.packet);
-  socket.resume();
 }

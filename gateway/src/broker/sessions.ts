@@ -64,11 +64,24 @@ export class SessionOwners {
     return 'ok';
   }
 
-  /** The connection `conn` using `clientId` closed. */
-  release(clientId: string, conn: object): void {
+  /**
+   * The connection `conn` using `clientId` closed. `persistent`, when given,
+   * is whether its session outlives it as of now (an MQTT 5 session's
+   * lifetime is set after CONNECT, by its expiry interval).
+   */
+  release(clientId: string, conn: object, persistent?: boolean): void {
     const b = this.bindings.get(clientId);
     if (!b || b.live !== conn) return; // taken over by a newer connection of the same account
     b.live = null;
+    if (persistent !== undefined && persistent !== b.persistent) {
+      b.persistent = persistent;
+      const ids = this.byAccount.get(b.account) ?? new Set<string>();
+      if (persistent) {
+        ids.add(clientId);
+        this.byAccount.set(b.account, ids);
+        this.trim(ids);
+      } else ids.delete(clientId);
+    }
     if (!b.persistent) this.bindings.delete(clientId);
   }
 
