@@ -272,12 +272,15 @@ export class Journal {
   ): PruneResult & { more: boolean } {
     this.entryCount = null;
     return this.db.transaction((): PruneResult & { more: boolean } => {
-      const from = Number(this.getMeta('retention.rawSeq') ?? 0);
+      // from where the last walk stopped, or the oldest entry left (records retention deletes a prefix)
+      const oldest = (this.db.prepare('SELECT min(seq) AS seq FROM entries').get() as { seq: number | null })
+        .seq;
+      const from = Math.max(Number(this.getMeta('retention.rawSeq') ?? 0), (oldest ?? 1) - 1);
       // the walk stops at the first entry journaled at or after the cutoff (rx follows seq but for clock
-      // steps); `+rx`: walk the primary key, never the rx index (that would visit every young entry)
+      // steps); `+rx`: walk the primary key within the chunk, never the rx index
       const young = this.db
-        .prepare('SELECT seq FROM entries WHERE seq > ? AND +rx >= ? ORDER BY seq LIMIT 1')
-        .get(from, beforeRx) as { seq: number } | undefined;
+        .prepare('SELECT seq FROM entries WHERE seq > ? AND seq <= ? AND +rx >= ? ORDER BY seq LIMIT 1')
+        .get(from, from + chunk, beforeRx) as { seq: number } | undefined;
       const end = Math.min(young ? young.seq - 1 : this.lastSeqValue, maxSeq, from + chunk);
       const none = { deleted: 0, unconsumed: {}, firstSeq: null, lastSeq: null, more: false };
       if (end <= from) return none;
