@@ -1,4 +1,4 @@
-/** Pure MQTT 5 ⇄ 3.1.1 packet translation (gateway/src/broker/mqtt5-translate.ts). */
+/** Pure MQTT 5 packet logic of the bridge (gateway/src/broker/mqtt5-translate.ts). */
 import mqttPacket, { type IConnectPacket, type Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import {
@@ -25,7 +25,7 @@ const v5connect = (over: Partial<IConnectPacket> = {}): IConnectPacket => ({
 const fixedId = (): string => 'assigned-1';
 
 describe('CONNECT v5 → 3.1.1', () => {
-  it('keeps identity, credentials, keepalive and the will; drops properties', () => {
+  it('keeps identity, credentials, keepalive and the will (its properties are applied by the bridge)', () => {
     const step = connectToV4(
       v5connect({
         will: {
@@ -63,19 +63,51 @@ describe('CONNECT v5 → 3.1.1', () => {
   it.each([
     [true, undefined, true],
     [true, 0, true],
-    [false, 0, true],
+    [false, 0, false],
     [false, 3600, false],
-    [true, 3600, false],
-  ])('cleanStart %s, sessionExpiryInterval %s → clean %s', (cleanStart, expiry, clean) => {
+    [true, 3600, true],
+  ])('cleanStart %s, sessionExpiryInterval %s → clean %s [MQTT-3.1.2-4/5]', (cleanStart, expiry, clean) => {
+    const session = newSession();
     const step = connectToV4(
       v5connect({
         clean: cleanStart,
         properties: expiry === undefined ? {} : { sessionExpiryInterval: expiry },
       }),
-      newSession(),
+      session,
       fixedId,
     );
     expect(step.kind === 'forward' && step.packet.cmd === 'connect' && step.packet.clean).toBe(clean);
+    expect(session.expirySec).toBe(expiry ?? 0);
+  });
+  it('keeps what the client accepts (Receive Maximum, Maximum Packet Size) and the will delay', () => {
+    const session = newSession();
+    connectToV4(
+      v5connect({
+        properties: { receiveMaximum: 2, maximumPacketSize: 64 },
+        will: {
+          topic: 'w',
+          payload: Buffer.from('x'),
+          qos: 0,
+          retain: false,
+          properties: { willDelayInterval: 5, contentType: 't' },
+        },
+      }),
+      session,
+      fixedId,
+    );
+    expect(session).toMatchObject({
+      clientReceiveMaximum: 2,
+      clientMaxPacketBytes: 64,
+      willDelaySec: 5,
+      willProperties: { contentType: 't' },
+    });
+  });
+  it('a clean start never reports a session present [MQTT-3.2.2-2]', () => {
+    const session = newSession();
+    connectToV4(v5connect({ clean: true }), session, fixedId);
+    expect(toClient({ cmd: 'connack', returnCode: 0, sessionPresent: true }, session)).toMatchObject({
+      sessionPresent: false,
+    });
   });
   it('assigns a client id to an empty one and reports it in CONNACK', () => {
     const session = newSession();
@@ -136,24 +168,43 @@ describe('reason codes', () => {
   });
 });
 
-describe('client packets v5 → 3.1.1', () => {
-  it('SUBSCRIBE drops subscription options', () => {
+describe('client packets', () => {
+  it('SUBSCRIBE keeps its options and identifier (aedes applies no-local and retain-as-published)', () => {
+    const packet: Packet = {
+      cmd: 'subscribe',
+      messageId: 3,
+      subscriptions: [{ topic: 'gp/v1/unit/U02/#', qos: 1, nl: true, rap: true, rh: 2 }],
+      properties: { subscriptionIdentifier: 5 },
+    };
+    expect(fromClient(packet, newSession(), fixedId)).toEqual({ kind: 'forward', packet });
+  });
+  it('$share filters are refused with 0x9E, the others go to the broker and the SUBACK is merged', () => {
+    const s = newSession();
     const step = fromClient(
       {
         cmd: 'subscribe',
-        messageId: 3,
-        subscriptions: [{ topic: 'gp/v1/unit/U02/#', qos: 1, nl: true, rap: true, rh: 2 }],
-        properties: { subscriptionIdentifier: 5 },
+        messageId: 4,
+        subscriptions: [
+          { topic: '$share/g/a', qos: 1 },
+          { topic: 'b', qos: 1 },
+        ],
       },
-      newSession(),
+      s,
       fixedId,
     );
-    expect(step).toEqual({
-      kind: 'forward',
-      packet: { cmd: 'subscribe', messageId: 3, subscriptions: [{ topic: 'gp/v1/unit/U02/#', qos: 1 }] },
-    });
+    expect(step.kind === 'forward' && step.packet.cmd === 'subscribe' && step.packet.subscriptions).toEqual([
+      { topic: 'b', qos: 1 },
+    ]);
+    expect(toClient({ cmd: 'suback', messageId: 4, granted: [1] }, s)).toMatchObject({ granted: [0x9e, 1] });
+    expect(
+      fromClient(
+        { cmd: 'subscribe', messageId: 5, subscriptions: [{ topic: '$share/g/a', qos: 0 }] },
+        s,
+        fixedId,
+      ),
+    ).toEqual({ kind: 'reply', packet: { cmd: 'suback', messageId: 5, granted: [0x9e] } });
   });
-  it('PUBLISH drops properties; a topic alias is refused with 0x94', () => {
+  it('PUBLISH keeps its properties; a topic alias is refused with 0x94', () => {
     const base: Packet = {
       cmd: 'publish',
       topic: 'gp/v1/dev/D/tap',
@@ -165,19 +216,37 @@ describe('client packets v5 → 3.1.1', () => {
       properties: { contentType: 'application/json', userProperties: { x: 'y' } },
     };
     const ok = fromClient(base, newSession(), fixedId);
-    expect(ok.kind === 'forward' && ok.packet).toEqual({
-      cmd: 'publish',
-      topic: 'gp/v1/dev/D/tap',
-      payload: Buffer.from('{}'),
-      qos: 1,
-      messageId: 9,
-      retain: false,
-      dup: false,
-    });
+    expect(ok.kind === 'forward' && ok.packet).toEqual(base);
     expect(fromClient({ ...base, properties: { topicAlias: 1 } }, newSession(), fixedId)).toMatchObject({
       kind: 'refuse',
       reasonCode: 0x94,
     });
+  });
+  it('more QoS 1/2 PUBLISHes in flight than the Receive Maximum: 0x93; a broker ack frees a slot', () => {
+    const s = newSession();
+    const pub = (messageId: number): Packet => ({
+      cmd: 'publish',
+      topic: 't',
+      payload: Buffer.from('x'),
+      qos: 2,
+      messageId,
+      retain: false,
+      dup: false,
+    });
+    for (let i = 1; i <= 1000; i++) expect(fromClient(pub(i), s, fixedId).kind).toBe('forward');
+    expect(fromClient(pub(1), s, fixedId).kind).toBe('forward'); // a resend is no new message
+    expect(fromClient(pub(1001), s, fixedId)).toMatchObject({ kind: 'refuse', reasonCode: 0x93 });
+    toClient({ cmd: 'pubcomp', messageId: 1 }, s);
+    expect(fromClient(pub(1001), s, fixedId).kind).toBe('forward');
+  });
+  it('DISCONNECT may lower or raise a session expiry, not set one after 0 [MQTT-3.14.2-2]', () => {
+    const s = newSession();
+    s.expirySec = 10;
+    fromClient({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 0 } }, s, fixedId);
+    expect(s.expirySec).toBe(0);
+    expect(
+      fromClient({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 5 } }, s, fixedId),
+    ).toMatchObject({ kind: 'refuse', reasonCode: 0x82 });
   });
   it('DISCONNECT 0x04 closes so the will is published; a normal one is forwarded', () => {
     expect(fromClient({ cmd: 'disconnect', reasonCode: 0x04 }, newSession(), fixedId).kind).toBe(

@@ -147,3 +147,26 @@ export function fixedHeader(type: number, remaining: number): Buffer {
   } while (n > 0);
   return Buffer.from(out);
 }
+
+/**
+ * A CONNECT with an empty client id and cleanSession/cleanStart 0, which
+ * mqtt-packet refuses to encode: encoded clean, then the flag cleared.
+ */
+export function emptyIdUncleanConnect(username: string, protocolVersion: 4 | 5 = 4): Buffer {
+  const bytes = mqttPacket.generate(
+    {
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion,
+      clientId: '',
+      clean: true,
+      keepalive: 0,
+      username,
+      password: Buffer.from('secret'),
+    },
+    { protocolVersion },
+  );
+  // fixed header (2 bytes here), protocol name (6), level (1), then the connect flags
+  bytes[9] = (bytes[9] ?? 0) & ~0x02;
+  return bytes;
+}

@@ -9,7 +9,7 @@ import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../../support/gateway.js';
 import { connect5, type V5Client } from '../../support/mqtt5.js';
-import { connectRaw, openRaw } from '../../support/raw-mqtt.js';
+import { connectRaw, emptyIdUncleanConnect, openRaw } from '../../support/raw-mqtt.js';
 import { until } from '../../support/wait.js';
 
 let gw: RunningGateway;
@@ -68,11 +68,9 @@ describe('CONNACK', () => {
     expect(c.connack.reasonCode).toBe(0);
     expect(c.connack.properties?.assignedClientIdentifier).toMatch(/^v5-/);
     // mqtt.js refuses an empty id with cleanStart 0: raw packets
-    const raw = await connectRaw({ mqtt: gw.mqttPort, ws: gw.wsPort }, ADMIN, {
-      protocolVersion: 5,
-      clientId: '',
-      clean: false,
-    });
+    const raw = await openRaw({ mqtt: gw.mqttPort, ws: gw.wsPort }, { protocolVersion: 5 });
+    await raw.write(emptyIdUncleanConnect(ADMIN, 5));
+    await until('CONNACK', () => raw.packets.find((p) => p.cmd === 'connack'));
     const ack = raw.packets.find((p) => p.cmd === 'connack');
     expect(ack).toMatchObject({
       reasonCode: 0,
