@@ -10,6 +10,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { alertBench } from './alert.js';
 import { brokerBench } from './broker.js';
+import { dc09Bench } from './dc09.js';
 import { districtBench } from './district.js';
 import { footprintBench } from './footprint.js';
 import { ingestBench } from './ingest.js';
@@ -25,6 +26,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchReport>> = {
   footprint: footprintBench,
   district: districtBench,
   profile: profileBench,
+  dc09: dc09Bench,
 };
 
 async function main(): Promise<void> {
