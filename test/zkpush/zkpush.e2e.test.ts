@@ -9,6 +9,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RollcallView } from '../../gateway/src/engines/rollcall/index.js';
+import { epochToLocal } from '../../gateway/src/zkpush/attlog.js';
 import { ZkTerminalSim } from '../../simulators/devices/zk.js';
 import { basicAuth, type RunningGateway, startGateway } from '../support/gateway.js';
 import { connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
@@ -21,7 +22,8 @@ let tech: MqttClient;
 let inbox: Inbox;
 
 beforeAll(async () => {
-  gw = await startGateway({ siteYaml: zkSiteYaml() });
+  // the simulated terminals poll every 100 ms (real ones every 10 s): a rate to match
+  gw = await startGateway({ siteYaml: zkSiteYaml({ zkpush: { rate: { perSecond: 50, burst: 50 } } }) });
   tech = await connectAs(gw.mqttPort, 'tech1');
   inbox = new Inbox(tech);
   await subscribe(tech, 'gp/v1/events/rollcall/#', 1);
@@ -117,6 +119,37 @@ describe('zk-push terminal', () => {
       }>('/api/devices?unit=U03');
       expect(devices.find((d) => d.id === ZK_DEVICE)).toMatchObject({ online: true });
       expect(devices.find((d) => d.id === ZK_DEVICE)?.lastHeartbeat).not.toBeNull();
+    } finally {
+      sim.stop();
+    }
+  });
+
+  it("the terminal's clock: 30 s behind still answers, 10 minutes ahead answers nothing", async () => {
+    const sim = new ZkTerminalSim({ url: gw.url(''), sn: ZK_SN, zone: ZONE, pollMs: 100 });
+    try {
+      expect((await sim.handshake()).status).toBe(200);
+      sim.start();
+      const shown = sim.nextMessage(15_000);
+      await publish(tech, 'gp/v1/ops/rollcall', { unit: 'U03', window_s: 4 }, 1);
+      const call = /ROLL CALL (\S+):/.exec((await shown).text)?.[1] ?? '';
+      const local = (aheadMs: number): string => epochToLocal(Date.now() + aheadMs, ZONE);
+      expect(await sim.punch(PIN.G005, local(10 * 60_000))).toEqual({ status: 200, text: 'OK: 1' });
+      expect(await sim.punch(PIN.G006, local(-30_000))).toEqual({ status: 200, text: 'OK: 1' });
+      const ev = await inbox.waitFor(
+        (m) => m.topic === 'gp/v1/events/rollcall/east/U03' && (m.json as { call: string }).call === call,
+      );
+      expect(ev.json).toMatchObject({ guard: 'G006', skewed: false });
+      const result = await until(
+        'the roll call to close',
+        async () => {
+          const v = await api<RollcallView>(`/api/rollcalls/${call}`);
+          return v.state === 'closed' ? v : undefined;
+        },
+        30_000,
+      );
+      const u03 = result.units.find((u) => u.unit === 'U03');
+      expect(u03?.absent.map((g) => g.guard).sort()).toEqual(['G005', 'G007']);
+      expect(u03?.present.map((g) => g.guard)).toEqual(['G006']);
     } finally {
       sim.stop();
     }
