@@ -4,12 +4,18 @@
  * never answers, one that trickles bytes without ever ending a frame, one
  * that answers with an endless stream (tens of MB), one that sends binary
  * garbage. The link must time out or close the connection, and hold no more
- * than one frame's worth of what it read, whatever arrives.
+ * than one frame's worth of what it read, whatever arrives. End to end: a
+ * gateway whose receiver floods garbage still gets a panic to the duty
+ * consoles within a second.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, MAX_FRAME_CHARS } from '../../devices/codecs/dc09/index.js';
 import { ReceiverLink } from '../../gateway/src/receivers/link.js';
+import { siteWithReceivers } from '../receivers/arc-support.js';
+import { startGateway } from '../support/gateway.js';
+import { connectAs, connectWithInbox, end, publish, subscribe } from '../support/mqtt.js';
+import { until } from '../support/wait.js';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
@@ -121,4 +127,40 @@ describe('hostile receivers', () => {
     expect(await l.exchange(frame(5), 5, 5000)).toBe('ACK');
     l.close();
   });
+});
+
+describe('a flooding receiver does not delay a panic', () => {
+  it('panic at the duty console within 1 s while the receiver floods garbage', async () => {
+    const junk = Buffer.alloc(64 * 1024, 0x41);
+    const port = await hostile((s) => {
+      const pump = (): void => {
+        while (!s.destroyed && s.write(junk));
+        if (!s.destroyed) s.once('drain', pump);
+      };
+      pump();
+    });
+    const gw = await startGateway({
+      siteYaml: siteWithReceivers([
+        `{ id: arc-junk, host: 127.0.0.1, port: ${port}, account: "AAA", supervision: 1s, ackTimeout: 1s }`,
+      ]),
+    });
+    try {
+      const { client, inbox } = await connectWithInbox(gw.mqttPort, 'U02-duty');
+      await subscribe(client, 'gp/v1/unit/U02/alert');
+      type H = { receivers: Record<string, { garbageBytes: number }> };
+      // the link has met the flood (a NULL went out and garbage came back)
+      await until('garbage read from the receiver', async () => {
+        const h = (await (await fetch(gw.url('/healthz'))).json()) as H;
+        return (h.receivers['arc-junk']?.garbageBytes ?? 0) > 0;
+      });
+      const button = await connectAs(gw.mqttPort, 'U02-PANIC-1');
+      const t0 = Date.now();
+      await publish(button, 'gp/v1/dev/U02-PANIC-1/panic', { state: 'pressed', seq: 9001 });
+      await inbox.waitFor((m) => (m.json as { kind?: string }).kind === 'panic', 5000, 'panic alert');
+      expect(Date.now() - t0).toBeLessThan(1000);
+      await end(button, client);
+    } finally {
+      await gw.stop();
+    }
+  }, 60_000);
 });
