@@ -10,9 +10,9 @@ import { clockSeq, type DeviceSim, type LinkOptions } from './devices/base.js';
 import { PanicButtonSim } from './devices/panic.js';
 import { ReaderSim } from './devices/reader.js';
 import { RollcallTerminalSim } from './devices/rollcall.js';
+import { addLiveCommand } from './live/command.js';
 import { formatLoadReport, runLoad } from './load.js';
 import { makePtyPair, type PtyPair } from './pty.js';
-import { addZkCommand } from './zk-command.js';
 import {
   DEMO_PASSWORD,
   demoSitePath,
@@ -25,6 +25,7 @@ import {
   QUICK,
   runScenario,
 } from './scenario/index.js';
+import { addZkCommand } from './zk-command.js';
 
 const DEFAULT_URL = 'mqtt://127.0.0.1:1883';
 
@@ -224,6 +225,7 @@ export function buildCli(): Command {
 
   addArcCommand(program, log, durationMs);
   addZkCommand(program, log, durationMs);
+  addLiveCommand(program, log, durationMs);
 
   program
     .command('scenario')

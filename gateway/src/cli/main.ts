@@ -19,9 +19,16 @@ program
   .description('run the gateway')
   .requiredOption('-c, --config <file>', 'site config (YAML)')
   .option('-d, --data-dir <dir>', 'journal and state directory', './data')
-  .action(async (o: { config: string; dataDir: string }) => {
+  .option('--sim', "also run the site's simulated devices (the demo; GUARDPOST_DEMO_SIM=0 turns it off)")
+  .option('--no-sim', 'without the simulated devices (after --sim: npm start -- --no-sim)')
+  .action(async (o: { config: string; dataDir: string; sim?: boolean }) => {
     const { runStart } = await import('./start.js');
-    process.exitCode = await runStart({ config: o.config, dataDir: o.dataDir, env: process.env });
+    process.exitCode = await runStart({
+      config: o.config,
+      dataDir: o.dataDir,
+      env: process.env,
+      sim: o.sim === true,
+    });
     process.exit(process.exitCode);
   });
 

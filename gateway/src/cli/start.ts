@@ -15,6 +15,7 @@ import { JournalOpenError } from '../journal/journal.js';
 import { createLogger } from '../logger.js';
 import { buildExtensions } from '../runtime/extensions.js';
 import { type ListenOptions, type RunningGateway, startGateway } from '../runtime/gateway.js';
+import { createDemoSimExtension } from '../sim/extension.js';
 import { printProblems } from './check.js';
 
 export const EXIT = { ok: 0, config: 1, listen: 3, journal: 4, internal: 70 } as const;
@@ -23,6 +24,19 @@ export interface StartOptions {
   config: string;
   dataDir: string;
   env: NodeJS.ProcessEnv;
+  /** Run the site's simulated devices alongside (the demo; GUARDPOST_DEMO_SIM=0 turns it off). */
+  sim?: boolean;
+}
+
+/** The demo's simulators: asked for, not turned off by GUARDPOST_DEMO_SIM=0; speed from GUARDPOST_DEMO_SPEED. */
+function simOptions(opts: StartOptions): { speed: number } | null {
+  const off = opts.env.GUARDPOST_DEMO_SIM;
+  if (!opts.sim || off === '0' || off === 'false' || off === 'no') return null;
+  const raw = opts.env.GUARDPOST_DEMO_SPEED;
+  const speed = raw !== undefined && raw !== '' ? Number(raw) : 8;
+  if (!Number.isFinite(speed) || speed < 1)
+    throw new Error(`GUARDPOST_DEMO_SPEED=${raw} is not a number ≥ 1`);
+  return { speed };
 }
 
 function envPort(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -57,7 +71,9 @@ export async function runStart(opts: StartOptions): Promise<number> {
   const g = site.config.gateway ?? {};
   const dataDir = resolve(opts.dataDir);
   let listenOpts: ListenOptions;
+  let sim: { speed: number } | null;
   try {
+    sim = simOptions(opts);
     listenOpts = {
       host: env.GUARDPOST_HOST ?? g.mqtt?.host ?? '0.0.0.0',
       mqtt: envPort(env, 'GUARDPOST_MQTT_PORT') ?? g.mqtt?.port ?? 1883,
@@ -93,7 +109,12 @@ export async function runStart(opts: StartOptions): Promise<number> {
         ...(g.limits?.maxPacketKB ? { maxPacketBytes: g.limits.maxPacketKB * 1024 } : {}),
         ...(g.limits?.outboundBufferKB ? { outboundBufferBytes: g.limits.outboundBufferKB * 1024 } : {}),
       },
-      extensions: buildExtensions({ site, env, dataDir, host: listenOpts.host, logger }),
+      extensions: [
+        ...buildExtensions({ site, env, dataDir, host: listenOpts.host, logger }),
+        ...(sim
+          ? [createDemoSimExtension({ config: resolve(opts.config), host: listenOpts.host, ...sim })]
+          : []),
+      ],
     });
   } catch (err) {
     if (err instanceof ListenError) {
