@@ -102,7 +102,8 @@ describe('drills', () => {
       15_000,
       'level 3',
     );
-    const skipped = (alertIn(l3)?.levels as { skipped: unknown[] }[])[2]?.skipped;
+    const levels = (alertIn(l3)?.levels ?? []) as { skipped: unknown[] }[];
+    const skipped = levels[2]?.skipped;
     expect(skipped).toEqual([{ account: 'police-east', reason: 'drill' }]);
     await publish(u03.client, 'gp/v1/unit/U03/ack', { id });
     await publish(u02.client, 'gp/v1/unit/U02/resolve', { id, note: '季度演练' });

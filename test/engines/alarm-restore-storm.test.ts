@@ -174,7 +174,7 @@ describe('storms', () => {
   it('spread over more than the window, alerts stay single cards', () => {
     const s = site(noCommissioning);
     const { h, alerts } = setup(s);
-    READERS.slice(0, 8).forEach((d, i) => h.event(status(s, d, 'offline', T0 + i * 20_000)));
+    for (const [i, d] of READERS.slice(0, 8).entries()) h.event(status(s, d, 'offline', T0 + i * 20_000));
     expect(alerts.list({ kind: 'device_offline' })).toHaveLength(8);
     expect(alerts.list().some((a) => a.group)).toBe(false);
   });
@@ -182,7 +182,7 @@ describe('storms', () => {
   it('never groups panics: ten presses in a second are ten cards', () => {
     const s = site(noCommissioning);
     const { h, alerts } = setup(s);
-    BUTTONS.forEach((d, i) => h.event(panic(s, d, 'pressed', T0 + i * 100)));
+    for (const [i, d] of BUTTONS.entries()) h.event(panic(s, d, 'pressed', T0 + i * 100));
     const open = alerts.list({ kind: 'panic' });
     expect(open).toHaveLength(10);
     expect(open.every((a) => !a.group && a.state === 'raised')).toBe(true);

@@ -97,10 +97,7 @@ export function canPublish(account: Account, topic: string, retain = false): Ver
       return OK;
     }
     case 'operator': {
-      const input =
-        t.type === 'ops' ||
-        t.type === 'ops-other' ||
-        (isUnitInput(t) && isAdmin(account));
+      const input = t.type === 'ops' || t.type === 'ops-other' || (isUnitInput(t) && isAdmin(account));
       if (input) return retain ? deny(`${account.id} may not retain ${topic}`) : OK;
       if (!isAdmin(account))
         return deny(`technician ${account.id} may publish only under ${topics.opsPrefix}`);
@@ -109,7 +106,9 @@ export function canPublish(account: Account, topic: string, retain = false): Ver
       // and alerts, events, commands and results carry the gateway's word (a
       // forged retained alert would reach every console of a unit).
       if (topic === ROOT || topic.startsWith(`${ROOT}/`))
-        return deny(`admin ${account.id} may not publish ${topic}: in ${ROOT}/ only ops and the unit inputs (ack, resolve, view, take, checklist)`);
+        return deny(
+          `admin ${account.id} may not publish ${topic}: in ${ROOT}/ only ops and the unit inputs (ack, resolve, view, take, checklist)`,
+        );
       return OK;
     }
   }

@@ -43,7 +43,8 @@ export function decodeOp(
       return decodeResolve(o, { ...base, admin: isAdmin });
     }
     case 'ops': {
-      if (parsed.what === 'drill' || parsed.what === 'test') return decodeDrill(parsed.what, o, by, site, src);
+      if (parsed.what === 'drill' || parsed.what === 'test')
+        return decodeDrill(parsed.what, o, by, site, src);
       if (parsed.what === 'rollcall') {
         const zone = o.zone === undefined || o.zone === null ? null : o.zone;
         const unit = o.unit === undefined || o.unit === null ? null : o.unit;
@@ -131,7 +132,11 @@ function decodeDrill(
   if (typeof kind !== 'string' || !DRILL_KINDS.has(kind))
     return { ok: false, reason: 'kind: must be panic, tamper, device_offline or custom' };
   const notify = o.notify ?? [];
-  if (!Array.isArray(notify) || notify.length > 20 || !notify.every((n) => typeof n === 'string' && NOTIFY.test(n)))
+  if (
+    !Array.isArray(notify) ||
+    notify.length > 20 ||
+    !notify.every((n) => typeof n === 'string' && NOTIFY.test(n))
+  )
     return { ok: false, reason: 'notify: must be a list of names like "police", "arc" or account ids' };
   return {
     ok: true,
