@@ -32,7 +32,7 @@ describe('HTML bulletin', () => {
     ]) {
       expect(html).toContain(h);
     }
-    expect(html).toContain('<small>3. System roll calls</small>');
+    expect(html).toContain('<small lang="en">3. System roll calls</small>');
     expect(html).toContain('id="points"');
     // the zone by its name alone, no "(east)" left in the Chinese line
     expect(html).toContain('东片区 · 2026-W48');

@@ -14,7 +14,7 @@ import type { Bulletin, PointsRules } from './types.js';
 function section(i: number, inner: string): string {
   const a = ASPECTS[i];
   if (!a) return '';
-  return `<section class="aspect" id="aspect-${a.id}" data-aspect="${i + 1}"><h2>${a.n}、${esc(a.zh)} <small>${i + 1}. ${esc(a.en)}</small></h2>${inner}</section>`;
+  return `<section class="aspect" id="aspect-${a.id}" data-aspect="${i + 1}"><h2>${a.n}、${esc(a.zh)} <small lang="en">${i + 1}. ${esc(a.en)}</small></h2>${inner}</section>`;
 }
 
 export function renderBulletinHtml(b: Bulletin): string {
@@ -88,8 +88,8 @@ export function renderBulletinHtml(b: Bulletin): string {
         ['点位', 'Checkpoints'],
         ['已巡', 'Visited'],
         ['覆盖率', 'Coverage'],
-        ['联防巡逻(次)', 'Joint tours'],
-        ['联防巡逻(天)', 'Joint days'],
+        ['联防巡逻（次）', 'Joint tours'],
+        ['联防巡逻（天）', 'Joint days'],
       ],
       pa.byUnit.map((u) => [u.name, u.checkpoints, u.visited, share(u.coverage), u.jointTours, u.jointDays]),
     ),
@@ -173,16 +173,16 @@ export function renderBulletinHtml(b: Bulletin): string {
   const s6 = `<ol class="suggestions">${groupSuggestions(b.suggestions, b.thresholds)
     .map(
       (g) =>
-        `<li data-rule="${esc(g.rule)}" data-count="${g.count}"><p>${esc(g.title.zh)}</p><p class="en">${esc(g.title.en)}</p>${
+        `<li data-rule="${esc(g.rule)}" data-count="${g.count}"><p>${esc(g.title.zh)}</p><p class="en" lang="en">${esc(g.title.en)}</p>${
           g.items.length
-            ? `<p class="items">${g.items.map((x) => esc(x.zh)).join('；')}</p><p class="en items">${g.items.map((x) => esc(x.en)).join('; ')}</p>`
+            ? `<p class="items">${g.items.map((x) => esc(x.zh)).join('；')}</p><p class="en items" lang="en">${g.items.map((x) => esc(x.en)).join('; ')}</p>`
             : ''
         }</li>`,
     )
     .join('')}</ol>`;
 
   const items = Object.keys(b.points.rules) as (keyof PointsRules)[];
-  const points = `<section class="aspect" id="points"><h2>积分通报 <small>Points (weekly tally, monthly total ${esc(b.points.month)})</small></h2>
+  const points = `<section class="aspect" id="points"><h2>积分通报 <small lang="en">Points (weekly tally, monthly total ${esc(b.points.month)})</small></h2>
 <p class="rules">${items.map((k) => `${esc(POINT_LABELS[k].zh)} ${signed(b.points.rules[k])}`).join(' · ')}</p>
 ${unitChart(units(b.points.units), b.zones, {
   title: '各单位本周积分 · Unit points this week',
@@ -218,7 +218,7 @@ ${table(
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title><style>${CSS}</style></head><body>
-<header><h1>${esc(b.site.name)} 保安联勤联防一周通报<br><small>Weekly joint-patrol bulletin</small></h1>
+<header><h1>${esc(b.site.name)} 保安联勤联防一周通报<br><small lang="en">Weekly joint-patrol bulletin</small></h1>
 <p class="meta">${esc(scope)} · ${esc(b.week)}(${day(b.from)} 至 ${day(b.to, -1)})· 生成 generated ${esc(DateTime.fromISO(b.generatedAt, { zone: tz }).toFormat('yyyy-MM-dd HH:mm'))}</p></header>
 <main>${[s1, s2, s3, s4, s5, s6].map((s, i) => section(i, s)).join('\n')}
 ${renderResponse(b)}

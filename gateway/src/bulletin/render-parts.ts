@@ -9,7 +9,7 @@ export const share = (v: number | null): string => (v === null ? '—' : pct(v))
 export const signed = (v: number): string => (v > 0 ? `+${v}` : String(v));
 
 export function table(head: [string, string][], rows: (string | number)[][], cls = ''): string {
-  const th = head.map(([zh, en]) => `<th>${esc(zh)}<br><small>${esc(en)}</small></th>`).join('');
+  const th = head.map(([zh, en]) => `<th>${esc(zh)}<br><small lang="en">${esc(en)}</small></th>`).join('');
   const body =
     rows.length === 0
       ? `<tr><td colspan="${head.length}" class="empty">无 / none</td></tr>`
@@ -20,7 +20,7 @@ export function table(head: [string, string][], rows: (string | number)[][], cls
 }
 
 export function kpi(value: string, zh: string, en: string): string {
-  return `<div class="kpi"><div class="v">${esc(value)}</div><div class="l">${esc(zh)}<br><small>${esc(en)}</small></div></div>`;
+  return `<div class="kpi"><div class="v">${esc(value)}</div><div class="l">${esc(zh)}<br><small lang="en">${esc(en)}</small></div></div>`;
 }
 
 /**

@@ -26,7 +26,7 @@ export function renderResponse(b: Bulletin): string {
       .join('、') || '—';
   const drills = r.drills.filter((d) => d.mode === 'drill').length;
   const tests = r.drills.length - drills;
-  const since = DateTime.fromISO(r.yearFrom, { zone: tz }).toFormat('yyyy年M月d日');
+  const since = DateTime.fromISO(r.yearFrom, { zone: tz }).toFormat('yyyy-MM-dd');
   const unitRows = table(
     [
       ['单位', 'Unit'],
@@ -78,7 +78,7 @@ export function renderResponse(b: Bulletin): string {
           ),
         )
         .join('；')}</p>`
-    : '<p class="note">所有紧急按钮均在期限内测试过。 <small>Every panic button was tested in time.</small></p>';
+    : '<p class="note">所有紧急按钮均在期限内测试过。 <small lang="en">Every panic button was tested in time.</small></p>';
   const notes = [
     r.recorded.levels ? '' : '升级级别：本网关的记录中没有 / ladder levels: not in this journal.',
     r.recorded.classification
@@ -88,13 +88,13 @@ export function renderResponse(b: Bulletin): string {
       ? ''
       : '演练与按钮测试：本网关的记录中没有 / drills and button tests: not in this journal.',
   ].filter((n) => n);
-  return `<section class="aspect" id="response"><h2>警情响应与演练 <small>Response times, false alarms, drills and tests</small></h2>
+  return `<section class="aspect" id="response"><h2>警情响应与演练 <small lang="en">Response times, false alarms, drills and tests</small></h2>
 <div class="kpis">${kpi(secs(r.ackMedianMs), '确认用时中位数', 'Median time to acknowledge')}${kpi(secs(r.ackP90Ms), '确认用时 P90', '90th percentile')}${kpi(String(r.byUnit.reduce((n, u) => n + u.escalated, 0)), '升级', 'Escalated')}${kpi(String(drills), '演练', 'Drills')}${kpi(String(tests), '按钮测试', 'Button tests')}${kpi(`${r.overdueButtons.length}/${r.panicButtons}`, `超过 ${b.thresholds.buttonTestDays} 天未测试的按钮`, 'Buttons overdue for a test')}</div>
 ${notes.map((n) => `<p class="note">${esc(n)}</p>`).join('')}
-<h3>各单位响应 <small>By unit (live alerts; false alarms since ${esc(since)})</small></h3>
-${unitRows}${quiet > 0 ? `<p class="note">其余 ${quiet} 个单位本周无警情、近 12 个月无误报。 <small>${quiet} other units: no alerts this week, no false alarms in 12 months.</small></p>` : ''}
-<h3>本周演练与按钮测试 <small>Drills and button tests this week</small></h3>
+<h3>各单位响应 <small lang="en">By unit (live alerts; false alarms since ${esc(since)})</small></h3>
+${unitRows}${quiet > 0 ? `<p class="note">其余 ${quiet} 个单位本周无警情、近 12 个月无误报。 <small lang="en">${quiet} other units: no alerts this week, no false alarms in 12 months.</small></p>` : ''}
+<h3>本周演练与按钮测试 <small lang="en">Drills and button tests this week</small></h3>
 ${drillRows}
-<h3>待测试的紧急按钮 <small>Panic buttons overdue for a test</small></h3>
+<h3>待测试的紧急按钮 <small lang="en">Panic buttons overdue for a test</small></h3>
 ${overdue}</section>`;
 }
