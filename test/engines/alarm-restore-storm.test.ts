@@ -188,6 +188,21 @@ describe('storms', () => {
     expect(open.every((a) => !a.group && a.state === 'raised')).toBe(true);
   });
 
+  it('silences grouped before a restart are not raised again after it', () => {
+    const s = site(noCommissioning);
+    const live = setup(s);
+    for (const d of READERS) live.h.event(heartbeat(s, d, T0));
+    live.h.tick(T0 + 2 * HB); // 12 readers and 4 buttons silent: grouped
+    expect(live.alerts.list({ kind: 'device_offline' }).every((a) => a.group)).toBe(true);
+    const T1 = T0 + 5 * HB;
+    const after = setup(s, T1);
+    Harness.replay(live.h.journal, [after.alerts, after.sup]);
+    after.h.journal.push(...live.h.journal);
+    // their silence is already known: nothing new, however long they stay away
+    expect(publishes(after.h.tick(T1 + 10 * HB))).toEqual([]);
+    expect(after.alerts.list({ kind: 'device_offline' })).toHaveLength(4);
+  });
+
   it('after a restart, devices that stay silent come as grouped cards, not one each', () => {
     const s = site(noCommissioning);
     const live = setup(s);

@@ -131,7 +131,7 @@ export class SupervisionEngine implements Engine {
     if (a.kind === 'device_offline' && a.group && a.state !== 'resolved') {
       for (const m of a.group.members) {
         const s = m.device && !m.restored ? this.state.get(m.device) : undefined;
-        if (s && s.lastSeen === null) s.offline = true;
+        if (s) s.offline = true; // joined the group without a record of its own
       }
     }
     if (a.notice === 'commissioning' && a.state === 'raised' && key === `commissioning:${a.unit}`) {
