@@ -269,7 +269,7 @@ export class LiveDistrict {
     const onMessage = (topic: string, payload: Buffer): void => {
       if (topic !== topics.unitAlert(unit)) return;
       const a = jsonRecord(payload);
-      if (!a || a.kind !== 'panic' || a.device !== device || a.state !== 'raised') return;
+      if (a?.kind !== 'panic' || a.device !== device || a.state !== 'raised') return;
       client.off('message', onMessage);
       const id = String(a.id);
       const ack = Math.min(this.rng.between(10_000, 18_000), this.ackTimeoutMs(unit) * 0.6);
