@@ -257,6 +257,14 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'an escalation ladder level with a misspelt key: the ladder form is reported, not "Invalid input"',
+    yaml: mutate(['escalation: [police] }', 'escalation: [{ after: 60s, targetz: [police] }] }']),
+    problems: [
+      'zones[1].escalation[0].targets: is missing (required)',
+      'zones[1].escalation[0].targetz: unknown key (did you mean "targets"?)',
+    ],
+  },
+  {
     name: 'misspelt unit kind, with did-you-mean',
     yaml: mutate(['kind: school', 'kind: shcool']),
     problems: [

@@ -30,7 +30,7 @@ export function schemaIssueProblems(
   sourceTextAt: (path: PathSegment[]) => string | undefined,
 ): Problem[] {
   const out: Problem[] = [];
-  for (const issue of issues) {
+  for (const issue of issues.flatMap(unfoldUnion)) {
     const path = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
     const at = (segments: PathSegment[]) => (segments.length === 0 ? source : joinPath(segments));
     if (issue.code === 'unrecognized_keys') {
@@ -48,6 +48,29 @@ export function schemaIssueProblems(
     out.push({ path: at(path), message: describe(issue, path, raw, sourceTextAt) });
   }
   return out;
+}
+
+/**
+ * A value no branch of a union accepts (an escalation that is neither a list
+ * of ids nor a ladder): report the branch that got furthest into the value
+ * (deepest issue, then fewest issues), with its paths made absolute, instead
+ * of zod's bare "Invalid input".
+ */
+function unfoldUnion(issue: Issue): Issue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const depth = (branch: Issue[]): number => Math.max(...branch.map((i) => i.path.length));
+  let best: Issue[] | undefined;
+  for (const branch of issue.errors) {
+    if (branch.length === 0) continue;
+    if (
+      !best ||
+      depth(branch) > depth(best) ||
+      (depth(branch) === depth(best) && branch.length < best.length)
+    )
+      best = branch;
+  }
+  if (!best) return [issue];
+  return best.flatMap((i) => unfoldUnion({ ...i, path: [...issue.path, ...i.path] } as Issue));
 }
 
 function describe(
@@ -157,16 +180,28 @@ function valueAt(raw: unknown, path: PathSegment[]): { present: boolean; value: 
 
 /** The keys the schema allows in the object at `path` (for did-you-mean on unknown keys). */
 function knownKeys(path: PathSegment[]): string[] {
-  let s: z.ZodType | undefined = siteConfigSchema;
+  // through unions too: every branch that has an object at that path offers its keys
+  let level: z.ZodType[] = [siteConfigSchema];
   for (const seg of path) {
-    s = unwrap(s);
-    if (s instanceof z.ZodArray && typeof seg === 'number') s = s.element as z.ZodType;
-    else if (s instanceof z.ZodObject && typeof seg === 'string') s = s.shape[seg] as z.ZodType | undefined;
-    else if (s instanceof z.ZodRecord) s = s.valueType as z.ZodType;
-    else return [];
+    level = level.flatMap(branches).flatMap((s): z.ZodType[] => {
+      if (s instanceof z.ZodArray && typeof seg === 'number') return [s.element as z.ZodType];
+      if (s instanceof z.ZodObject && typeof seg === 'string') {
+        const next = s.shape[seg] as z.ZodType | undefined;
+        return next ? [next] : [];
+      }
+      if (s instanceof z.ZodRecord) return [s.valueType as z.ZodType];
+      return [];
+    });
   }
-  s = unwrap(s);
-  return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
+  const keys = level.flatMap(branches).flatMap((s) => (s instanceof z.ZodObject ? Object.keys(s.shape) : []));
+  return [...new Set(keys)];
+}
+
+/** A schema without its optional/default wrappers, split into its union's options. */
+function branches(s: z.ZodType): z.ZodType[] {
+  const u = unwrap(s);
+  if (!u) return [];
+  return u instanceof z.ZodUnion ? (u.options as z.ZodType[]).flatMap(branches) : [u];
 }
 
 function unwrap(s: z.ZodType | undefined): z.ZodType | undefined {
