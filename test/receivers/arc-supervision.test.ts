@@ -47,6 +47,7 @@ describe('ARC link supervision', () => {
     });
     ({ client, inbox } = await connectWithInbox(gw.mqttPort, 'police-east'));
     await subscribe(client, 'gp/v1/unit/+/alert');
+    await subscribe(client, 'gp/v1/operator/police-east/alert');
   }, 60_000);
 
   afterAll(async () => {
@@ -77,6 +78,7 @@ describe('ARC link supervision', () => {
     sim.setSilent(true);
     const warnings = (): AlertMsg[] =>
       inbox.messages
+        .filter((m) => m.topic.startsWith('gp/v1/unit/'))
         .map((m) => m.json as AlertMsg)
         .filter((a) => a.kind === 'custom' && a.state === 'raised' && a.message.includes('arc-sup'));
     await until(
@@ -88,6 +90,15 @@ describe('ARC link supervision', () => {
       20_000,
     );
     expect(warnings()[0]?.severity).toBe('warning');
+    // integrations.md §1: the zone's escalation accounts are told too (the police station's own topic)
+    await until('the warning on the escalation account police-east', () =>
+      inbox.messages.some(
+        (m) =>
+          m.topic === 'gp/v1/operator/police-east/alert' &&
+          (m.json as AlertMsg).kind === 'custom' &&
+          (m.json as AlertMsg).message.includes('arc-sup'),
+      ),
+    );
     const h = await health();
     expect(h?.state).toBe('down');
     expect(h?.missedSupervision).toBeGreaterThanOrEqual(3);

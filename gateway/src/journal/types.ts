@@ -37,7 +37,15 @@ export type OpInput =
     }
   | { op: 'test'; by: string; unit: string; windowMs: number; from?: string }
   | { op: 'rollcall'; by: string; zone: string | null; unit: string | null; windowMs: number; call?: string }
-  | { op: 'alert'; by: string; unit: string; message: string; severity: 'critical' | 'warning' | 'info' }
+  | {
+      op: 'alert';
+      by: string;
+      unit: string;
+      message: string;
+      severity: 'critical' | 'warning' | 'info';
+      /** Also tell the zone's escalation accounts at once (set by the gateway itself, never parsed from a topic). */
+      escalation?: boolean;
+    }
   | { op: 'inspection'; by: string; unit: string; violations: number; note: string }
   /** Clock faults (docs/operators.md "Clock faults"): a wall-clock step the gateway saw (`by` '@gateway'), or an admin's confirm. */
   | { op: 'clock'; by: string; action: 'step'; from: number; to: number; deltaMs: number }

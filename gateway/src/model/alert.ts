@@ -149,6 +149,8 @@ export interface AlertRequest {
   call?: string | null;
   /** A gateway notice (commissioning, button test): see AlertPayload.notice. */
   notice?: AlertPayload['notice'];
+  /** Operator accounts told at the raise besides the ladder's first level (a receiver link warning). */
+  accounts?: readonly string[];
   exception?: string;
   /**
    * Not a raise: the alert(s) with this key (open or resolved) get a revised

@@ -26,7 +26,7 @@ export function warningMessage(id: string, intervals: number): string {
   return `报警中心 ${id} 连续 ${intervals} 个监督周期无应答 / alarm receiving centre ${id} has not answered for ${intervals} supervision intervals`;
 }
 
-/** One unit per zone carries the warning: the zone's lead unit, else its first unit. */
+/** One unit per zone carries the warning (the zone's lead unit, else its first); the zone's escalation accounts are told with it. */
 export function warningUnits(site: Site): string[] {
   const out: string[] = [];
   for (const z of site.config.zones) {
@@ -52,6 +52,7 @@ export function createReceiversExtension(configs: readonly ReceiverConfig[]): Re
             unit,
             message: warningMessage(id, intervals),
             severity: 'warning',
+            escalation: true,
           });
         }
       };

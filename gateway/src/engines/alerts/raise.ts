@@ -11,7 +11,7 @@ import type { Effect } from '../engine.js';
 import type { DrillWindow } from './drills.js';
 import type { EngineCore } from './engine.js';
 import { joinGroup, startStorm } from './group.js';
-import { planLevel, stepOf } from './ladder.js';
+import { planLevel, resolveTargets, stepOf } from './ladder.js';
 import {
   buttonTestText,
   customText,
@@ -82,6 +82,7 @@ export class Raiser {
       presence,
       window?.notify ?? null,
     );
+    if (request.accounts) plan.accounts = [...new Set([...plan.accounts, ...request.accounts])];
     const targets = [...new Set([...own, ...plan.units])];
     const first = stepOf(site, 1, iso(now), plan, []);
     const base = modeText(window?.mode, { zh: request.messageZh, en: request.messageEn });
@@ -219,6 +220,7 @@ export class Raiser {
         },
       ];
     const t = customText(this.core.site, unit.id, input.message, input.by);
+    const accounts = input.escalation ? this.escalationAccounts(unit.id, unit.zone) : [];
     return this.raise(
       {
         kind: 'custom',
@@ -228,9 +230,17 @@ export class Raiser {
         key: `custom:${seq}`,
         messageZh: t.zh,
         messageEn: t.en,
+        ...(accounts.length > 0 ? { accounts } : {}),
       },
       now,
     );
+  }
+
+  /** Every operator account on the zone's escalation ladder (integrations.md §1: a receiver link warning). */
+  private escalationAccounts(unit: string, zone: string): string[] {
+    const { site, policy } = this.core;
+    const levels = policy.ladder(zone).levels;
+    return [...new Set(levels.flatMap((l) => resolveTargets(site, l.targets, { unit, zone }).accounts))];
   }
 
   /** A drill raises its alert now, through the same path; its window (engine.ts) marks it. */
