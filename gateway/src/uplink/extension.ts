@@ -31,7 +31,7 @@ import { sendBatch } from './sender.js';
 export const UPLINK_CURSOR = 'uplink';
 /** Who the journal names for commands from the city. */
 export const CITY_OPERATOR = 'city';
-const BATCH = 500;
+const BATCH = 2000;
 const COMMAND_BURST = 10;
 const COMMANDS_PER_MINUTE = 10;
 const REFUSAL_LOG_MS = 10_000;

@@ -65,6 +65,7 @@ export class UplinkLink {
   private readonly connectWaiters = new Set<() => void>();
   private connects = 0;
   private connectedSince: number | null = null;
+  private receiveMaximum = Number.POSITIVE_INFINITY;
 
   constructor(private readonly o: LinkOptions) {}
 
@@ -78,6 +79,11 @@ export class UplinkLink {
 
   get lastError(): string | null {
     return this.lastErrorValue;
+  }
+
+  /** The broker's MQTT 5 Receive Maximum (QoS 1 publishes it takes unacknowledged); unbounded on 3.1.1. */
+  get windowLimit(): number {
+    return this.receiveMaximum;
   }
 
   get inFlight(): number {
@@ -181,8 +187,9 @@ export class UplinkLink {
     const client = mqtt.connect(o.url, options);
     this.client = client;
     this.watchSizes(client, maxPacket);
-    client.on('connect', () => {
+    client.on('connect', (connack) => {
       if (this.client !== client) return;
+      this.receiveMaximum = connack.properties?.receiveMaximum ?? Number.POSITIVE_INFINITY;
       this.stateValue = 'connected';
       this.failures = 0;
       this.connects += 1;

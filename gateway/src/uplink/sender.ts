@@ -1,6 +1,7 @@
 /**
  * One journal batch to the upstream broker with a bounded window: at most
- * `window` QoS 1 publishes await their PUBACK at once, so a slow WAN holds
+ * `window` QoS 1 publishes (and no more than the broker's Receive Maximum)
+ * await their PUBACK at once, so a slow WAN holds
  * at most `window` messages in memory, never the backlog. Resolves when every
  * message of the batch was acknowledged (then the follower commits the
  * cursor). A link that drops mid-batch pauses it: once reconnected, the
@@ -11,7 +12,7 @@ import type { UplinkLink } from './link.js';
 import type { UplinkMessage } from './messages.js';
 
 /** What sending needs of the link (a fake one in unit tests). */
-export type SendLink = Pick<UplinkLink, 'connected' | 'publish' | 'waitConnected'>;
+export type SendLink = Pick<UplinkLink, 'connected' | 'publish' | 'waitConnected' | 'windowLimit'>;
 
 export async function sendBatch(
   link: SendLink,
@@ -23,7 +24,8 @@ export async function sendBatch(
   let left: readonly UplinkMessage[] = messages;
   while (left.length > 0) {
     await link.waitConnected(signal);
-    left = await pump(link, left, window, signal, onAcked);
+    // never more than the broker's Receive Maximum (MQTT 5) allows
+    left = await pump(link, left, Math.max(1, Math.min(window, link.windowLimit)), signal, onAcked);
     if (signal.aborted) throw new Error('uplink stopping');
   }
 }
