@@ -48,7 +48,9 @@ export async function serve(
       servers.push(tls);
       addresses.mqtts = await listen(tls, 'MQTT TLS listener', host, opts.mqtts.port);
     }
-    const wsHttp = createHttpServer((_req, res) => sendJson(res, 426, { error: 'MQTT over WebSocket only' }));
+    const wsHttp = createHttpServer(HTTP_LIMITS, (_req, res) =>
+      sendJson(res, 426, { error: 'MQTT over WebSocket only' }),
+    );
     attachMqttWebSocket(wsHttp, mqtt.handle, mqtt.maxPacketBytes);
     servers.push(wsHttp);
     addresses.ws = await listen(wsHttp, 'MQTT WebSocket listener', host, opts.ws);
@@ -64,10 +66,10 @@ export async function serve(
     };
     const http = opts.httpTls
       ? createHttpsServer(
-          { cert: readFileSync(opts.httpTls.cert), key: readFileSync(opts.httpTls.key) },
+          { ...HTTP_LIMITS, cert: readFileSync(opts.httpTls.cert), key: readFileSync(opts.httpTls.key) },
           onRequest,
         )
-      : createHttpServer(onRequest);
+      : createHttpServer(HTTP_LIMITS, onRequest);
     servers.push(http);
     addresses.http = await listen(http, 'HTTP listener', host, opts.http);
   } catch (err) {
@@ -76,6 +78,14 @@ export async function serve(
   }
   return { addresses, close: () => closeAll(servers) };
 }
+
+/**
+ * Slow clients (slowloris: headers or bodies trickled to hold sockets) are cut
+ * off: headers within 10 s, a whole request within 30 s, checked every 2 s
+ * (Node's defaults are 60 s / 300 s checked every 30 s). Responses are not
+ * limited: a bulletin download may take longer.
+ */
+const HTTP_LIMITS = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 2_000 };
 
 function closeAll(servers: (NetServer | HttpServer)[]): Promise<void> {
   return Promise.all(
