@@ -138,7 +138,13 @@ describe('GET /bulletin', () => {
     for (const q of ['week=48', 'week=2025-W53', 'zone=nowhere', 'format=pdf', 'format=csv&table=nope']) {
       const r = await rawGet(h.port, `/bulletin?${q}`, basic('police-east'));
       expect(r.status, q).toBe(400);
+      expect(JSON.parse(r.body).code, q).toMatch(/^bad_|^unknown_/);
     }
+    // a browser opening the page gets the refusal in Chinese, not English JSON
+    const page = await rawGet(h.port, '/bulletin?week=48', { ...basic('police-east'), accept: 'text/html' });
+    expect(page.status).toBe(400);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.body).toContain('<h1>周次格式应为 2026-W48</h1>');
   });
 });
 

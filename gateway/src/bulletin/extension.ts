@@ -24,6 +24,7 @@ import {
 } from './pool.js';
 import type { BulletinOutputs } from './produce.js';
 import { CSV_TABLES, type CsvTable } from './render-csv.js';
+import { escapeXml } from './svg.js';
 import { weekOf } from './week.js';
 
 export interface BulletinExtensionOptions {
@@ -50,8 +51,41 @@ function send(
   res.end(body);
 }
 
-const sendError = (res: ServerResponse, status: number, body: object, extra?: Record<string, string>): void =>
-  send(res, status, JSON_TYPE, JSON.stringify(body), extra);
+/** What a refusal says to a person (a browser opening the page): Chinese, the English below it. */
+const ERROR_ZH: Record<string, string> = {
+  forbidden_zone: '值班室账号只能查看本片区的通报',
+  unknown_zone: '没有这个片区',
+  bad_week: '周次格式应为 2026-W48',
+  bad_format: '格式只能是 html、json 或 csv',
+  bad_table: '请指定要导出的表格',
+  busy: '通报正在生成，请稍后再试',
+  unavailable: '通报暂时无法生成，请稍后再试',
+  bad_input: '无法生成这一周的通报',
+  failed: '生成通报时出错',
+};
+
+/**
+ * A refusal: JSON `{ error, code, … }` for programs; a short Chinese page for
+ * a browser asking for the HTML bulletin (no raw English JSON on screen).
+ */
+function sendError(
+  res: ServerResponse,
+  page: boolean,
+  status: number,
+  code: string,
+  body: { error: string } & Record<string, unknown>,
+  extra?: Record<string, string>,
+): void {
+  if (!page) return send(res, status, JSON_TYPE, JSON.stringify({ ...body, code }), extra);
+  const zh = ERROR_ZH[code] ?? ERROR_ZH.failed;
+  send(
+    res,
+    status,
+    'text/html; charset=utf-8',
+    `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeXml(zh ?? '')}</title></head><body><h1>${escapeXml(zh ?? '')}</h1><p lang="en">${escapeXml(body.error)}</p></body></html>`,
+    extra,
+  );
+}
 
 const isCsvTable = (t: string): t is CsvTable => (CSV_TABLES as readonly string[]).includes(t);
 
@@ -79,13 +113,17 @@ export function createBulletinExtension(options: BulletinExtensionOptions = {}):
           : workerRunner({ journalPath: ctx.journal.path, site, timeoutMs });
       runner = run;
       ctx.http.add('GET', '/bulletin', async (req, res, _params, url) => {
+        // a person in a browser opening the page gets refusals as a page, programs as JSON
+        const page =
+          (url.searchParams.get('format') ?? 'html') === 'html' &&
+          /text\/html/.test(req.headers.accept ?? '');
         let zone = url.searchParams.get('zone') || undefined;
         if (options.auth !== false) {
           const account = await basicAccount(req, guard);
           if (!account) return sendUnauthorised(res, true);
           if (account.kind === 'console') {
             if (zone !== undefined && zone !== account.unit.zone) {
-              return sendError(res, 403, {
+              return sendError(res, page, 403, 'forbidden_zone', {
                 error: `console ${account.id} may see zone ${account.unit.zone} only`,
               });
             }
@@ -96,16 +134,19 @@ export function createBulletinExtension(options: BulletinExtensionOptions = {}):
         const format = url.searchParams.get('format') ?? 'html';
         const table = url.searchParams.get('table') ?? '';
         if (zone !== undefined && !site.zones.has(zone)) {
-          return sendError(res, 400, { error: `unknown zone "${zone}"` });
+          return sendError(res, page, 400, 'unknown_zone', { error: `unknown zone "${zone}"` });
         }
         if (!/^\d{4}-W\d{2}$/.test(week)) {
-          return sendError(res, 400, { error: 'week must look like 2026-W48' });
+          return sendError(res, page, 400, 'bad_week', { error: 'week must look like 2026-W48' });
         }
         if (format !== 'html' && format !== 'json' && format !== 'csv') {
-          return sendError(res, 400, { error: 'format must be html, json or csv' });
+          return sendError(res, page, 400, 'bad_format', { error: 'format must be html, json or csv' });
         }
         if (format === 'csv' && !isCsvTable(table)) {
-          return sendError(res, 400, { error: 'table= one of the CSV tables', tables: CSV_TABLES });
+          return sendError(res, page, 400, 'bad_table', {
+            error: 'table= one of the CSV tables',
+            tables: CSV_TABLES,
+          });
         }
         // every format comes from one rendering, so format and table need not be in the key
         const key = `${week}|${zone ?? '*'}|${ctx.journal.lastSeq()}`;
@@ -113,7 +154,9 @@ export function createBulletinExtension(options: BulletinExtensionOptions = {}):
         if (outcome.kind === 'busy') {
           return sendError(
             res,
+            page,
             429,
+            'busy',
             { error: 'a bulletin is being computed: retry later', retryAfterS: outcome.retryAfterS },
             { 'retry-after': String(outcome.retryAfterS) },
           );
@@ -128,9 +171,10 @@ export function createBulletinExtension(options: BulletinExtensionOptions = {}):
             lastError = err instanceof Error ? err.message : String(err);
             ctx.logger.warn({ err, week, zone }, 'bulletin failed');
             if (err instanceof BulletinUnavailableError)
-              return sendError(res, 503, { error: lastError }, { 'retry-after': '30' });
-            if (err instanceof BulletinInputError) return sendError(res, 400, { error: lastError });
-            return sendError(res, 500, { error: lastError });
+              return sendError(res, page, 503, 'unavailable', { error: lastError }, { 'retry-after': '30' });
+            if (err instanceof BulletinInputError)
+              return sendError(res, page, 400, 'bad_input', { error: lastError });
+            return sendError(res, page, 500, 'failed', { error: lastError });
           }
         }
         served++;
