@@ -113,18 +113,24 @@ describe('console extension: static page, mqtt.js, config.json', () => {
       role: 'console',
       unit: 'U02',
       zone: 'east',
+      name: null,
       canAck: true,
     });
     expect(cfg.topics.subscribe).toEqual(['gp/v1/unit/U02/#', 'gp/v1/zone/east/#']);
     expect(cfg.topics.ack).toEqual({ U02: 'gp/v1/unit/U02/ack' });
     expect(cfg.topics.resolve).toEqual({ U02: 'gp/v1/unit/U02/resolve' });
-    expect(cfg.consoles).toContainEqual({ id: 'U03-duty', unit: 'U03' });
+    expect(cfg.topics.take).toEqual({ U02: 'gp/v1/unit/U02/take' });
+    expect(cfg.topics.view).toEqual({ U02: 'gp/v1/unit/U02/view' });
+    expect(cfg.topics.checklist).toEqual({ U02: 'gp/v1/unit/U02/checklist' });
+    expect(cfg.consoles).toContainEqual({ id: 'U03-duty', unit: 'U03', name: null });
     expect(cfg.site.units).toContainEqual({
       id: 'U04',
       name: '天地名城',
       zone: 'east',
       kind: 'residential',
       neighbours: ['U01'],
+      phone: null,
+      address: null,
     });
     expect(cfg.site.devices).toContainEqual({
       id: 'U02-PANIC-1',
@@ -132,7 +138,9 @@ describe('console extension: static page, mqtt.js, config.json', () => {
       unit: 'U02',
       checkpoint: null,
       heartbeat: '60s',
+      location: null,
     });
+    expect(cfg.site.guards).toContainEqual({ id: 'G001', name: '李大爷', unit: 'U02' });
     expect(cfg.site.zones.map((z: { id: string }) => z.id)).toEqual(['east', 'west']);
     expect(r.body).not.toContain('scrypt$');
   });
