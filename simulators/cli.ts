@@ -25,6 +25,7 @@ import {
   QUICK,
   runScenario,
 } from './scenario/index.js';
+import { addCityCommand } from './scenario/city.js';
 import { addZkCommand } from './zk-command.js';
 
 const DEFAULT_URL = 'mqtt://127.0.0.1:1883';
@@ -226,6 +227,7 @@ export function buildCli(): Command {
   addArcCommand(program, log, durationMs);
   addZkCommand(program, log, durationMs);
   addLiveCommand(program, log, durationMs);
+  addCityCommand(program, log);
 
   program
     .command('scenario')
