@@ -13,6 +13,7 @@ import { until } from '../support/wait.js';
 
 class FakeLink implements SendLink {
   connected = true;
+  windowLimit = Number.POSITIVE_INFINITY;
   sent: number[] = [];
   pending: { seq: number; ack: () => void; fail: (e: Error) => void }[] = [];
   maxPending = 0;
