@@ -9,9 +9,10 @@
  * on), and when it comes back with its persistent session it gets the panic
  * alerts queued for it. Over TCP with MQTT 3.1.1 and 5, and over WebSocket.
  */
+import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth, type RunningGateway, startGateway } from '../support/gateway.js';
+import { basicAuth, type RunningGateway, SMALL_SITE, startGateway } from '../support/gateway.js';
 import { connectAs, connectWithInbox, end, Inbox, publish, subscribe } from '../support/mqtt.js';
 import { connectRaw, type RawClient, type Via } from '../support/raw-mqtt.js';
 import { until } from '../support/wait.js';
@@ -25,11 +26,16 @@ type Alert = { id: string; kind: string; state: string; unit: string };
 const alertOf = (m: { json: unknown }): Alert => m.json as Alert;
 
 let gw: RunningGateway;
+
+function floodableSite(): string {
+  return `${readFileSync(SMALL_SITE, 'utf8')}\ngateway: { limits: { accountRate: { perSecond: 10000, burst: 10000 } } }\n`;
+}
 let seq = 9000;
 const neighbours: Record<string, { client: MqttClient; inbox: Inbox }> = {};
 
 beforeAll(async () => {
-  gw = await startGateway();
+  // the technician's fixed flood of 600 long alerts must pass the per-account input rate (10/s by default)
+  gw = await startGateway({ siteYaml: floodableSite() });
   for (const unit of ['U01', 'U03', 'U04']) {
     const c = await connectWithInbox(gw.mqttPort, `${unit}-duty`);
     await subscribe(c.client, `gp/v1/unit/${unit}/#`);

@@ -99,6 +99,7 @@ export async function runStart(opts: StartOptions): Promise<number> {
       journalMaxBytes: journalMaxBytes(env, g.journal?.maxMB),
       ingestLimits: {
         ...(g.limits?.deviceRate ? { rate: g.limits.deviceRate } : {}),
+        ...(g.limits?.accountRate ? { accountRate: g.limits.accountRate } : {}),
         ...(g.limits?.deviceJournalMBPerDay
           ? { journalBytesPerDay: mb(g.limits.deviceJournalMBPerDay) }
           : {}),

@@ -234,6 +234,10 @@ export const gatewaySchema = z
         deviceRate: z
           .strictObject({ perSecond: z.number().positive(), burst: z.number().int().min(1) })
           .optional(),
+        /** Per-account rate of console and operator inputs (ack, resolve, view, take, checklist, ops), token bucket (default 10/s, burst 60). */
+        accountRate: z
+          .strictObject({ perSecond: z.number().positive(), burst: z.number().int().min(1) })
+          .optional(),
         /** Bytes one device may journal per rolling day, in MB (default 32; panics exempt). */
         deviceJournalMBPerDay: z.number().positive().optional(),
       })
@@ -298,7 +302,9 @@ export const siteConfigSchema = z.strictObject({
         supervisor: z.boolean().optional(),
         /** The guard's user number (PIN) on zk-push terminals (extension, docs/zkpush.md); leading zeros ignored. */
         pin: z
-          .union([z.string(), z.number().int().nonnegative()], { error: 'must be the PIN as text ("1005") or a whole number' })
+          .union([z.string(), z.number().int().nonnegative()], {
+            error: 'must be the PIN as text ("1005") or a whole number',
+          })
           .transform(String)
           .pipe(z.string().regex(/^[A-Za-z0-9]{1,24}$/, 'must be 1-24 letters or digits'))
           .optional(),

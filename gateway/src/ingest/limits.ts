@@ -99,6 +99,8 @@ export class JournalQuota {
 
 export interface LimitOptions {
   rate?: RateLimit;
+  /** Console / operator inputs per account (default DEFAULT_ACCOUNT_RATE). */
+  accountRate?: RateLimit;
   journalBytesPerDay?: number;
 }
 
@@ -109,12 +111,15 @@ export class DeviceLimits {
   private readonly bulk: TokenBuckets;
   private readonly panic: TokenBuckets;
   private readonly quota: JournalQuota;
-  private readonly accounts = new TokenBuckets(DEFAULT_ACCOUNT_RATE, 10_000);
+  private readonly accounts: TokenBuckets;
+  private readonly accountRate: RateLimit;
   private readonly rate: RateLimit;
   private readonly bytesPerDay: number;
 
   constructor(opts: LimitOptions = {}) {
     this.rate = opts.rate ?? DEFAULT_DEVICE_RATE;
+    this.accountRate = opts.accountRate ?? DEFAULT_ACCOUNT_RATE;
+    this.accounts = new TokenBuckets(this.accountRate, 10_000);
     this.bytesPerDay = opts.journalBytesPerDay ?? DEFAULT_DEVICE_JOURNAL_MB_PER_DAY * 1024 * 1024;
     this.bulk = new TokenBuckets(this.rate);
     this.panic = new TokenBuckets({
@@ -147,7 +152,7 @@ export class DeviceLimits {
   /** An operator / console input of `account` (the gateway's own `@…` inputs are never limited). */
   checkAccount(account: string, now: number): LimitVerdict {
     if (account.startsWith('@') || this.accounts.take(account, now)) return { ok: true };
-    const r = DEFAULT_ACCOUNT_RATE;
+    const r = this.accountRate;
     return { ok: false, reason: `account rate limit exceeded (${r.perSecond}/s, burst ${r.burst})` };
   }
 

@@ -163,6 +163,8 @@ function isFull(err: unknown): boolean {
 /** What the site config asks of the data path's limits (gateway.limits, gateway.journal). */
 export interface IngestLimitOptions {
   rate?: { perSecond: number; burst: number };
+  /** Per-account rate of console / operator inputs (default 10/s, burst 60). */
+  accountRate?: { perSecond: number; burst: number };
   journalBytesPerDay?: number;
   /** Reserve below the cap (default 5% of the cap, at most 64 MB). */
   reserveBytes?: number;

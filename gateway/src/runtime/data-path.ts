@@ -80,6 +80,7 @@ export async function startDataPath(core: Core, opts: DataPathOptions): Promise<
     now,
     limits: new DeviceLimits({
       ...(il.rate ? { rate: il.rate } : {}),
+      ...(il.accountRate ? { accountRate: il.accountRate } : {}),
       ...(il.journalBytesPerDay ? { journalBytesPerDay: il.journalBytesPerDay } : {}),
     }),
     room: core.room,
