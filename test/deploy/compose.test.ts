@@ -84,9 +84,11 @@ describe('Dockerfile', () => {
     expect(readme).toContain('npm ci && npm start');
     expect(dockerfile).toMatch(/^RUN npm ci$/m);
     // the demo's start also hands the Node-RED nodes the demo operator account (docs/technicians.md)
+    // npm start is the living demo (--sim); the image runs a real site, without simulated devices
     expect(pkg.scripts.start).toMatch(
-      /^(GUARDPOST_NR_\w+=\S+ )*node bin\/guardpost\.js start --config \S+ --data-dir \S+$/,
+      /^(GUARDPOST_NR_\w+=\S+ )*node bin\/guardpost\.js start --config \S+ --data-dir \S+ --sim$/,
     );
+    expect(dockerfile).not.toMatch(/--sim/);
     expect(dockerfile).toMatch(/ENTRYPOINT \["node", "bin\/guardpost\.js"\]/);
     expect(dockerfile).toMatch(/CMD \["start", "--config", "[^"]+", "--data-dir", "\/data"\]/);
   });
