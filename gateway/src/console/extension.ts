@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { LoginGuard } from '../auth/guard.js';
-import type { Extension, GatewayContext } from '../runtime/context.js';
+import type { Extension, GatewayContext } from '../ports.js';
 import { basicAccount, sendUnauthorised } from './auth.js';
 import { buildConsoleConfig } from './config.js';
 import { resolveInside, sendFile, sendText } from './static.js';
