@@ -94,8 +94,15 @@ describe('subscribe rules (protocol.md §1)', () => {
 });
 
 describe('device topics (protocol.md §1.1, one list in topics.ts)', () => {
-  it('are exactly the five data kinds', () => {
-    expect([...DEVICE_TOPIC_KINDS].sort()).toEqual(['heartbeat', 'panic', 'rollcall', 'status', 'tap']);
+  it("are exactly the five data kinds of protocol.md §1.1 plus the offline wands' records batch (an extension)", () => {
+    expect([...DEVICE_TOPIC_KINDS].sort()).toEqual([
+      'heartbeat',
+      'panic',
+      'records',
+      'rollcall',
+      'status',
+      'tap',
+    ]);
   });
   it.each([
     ['gp/v1/dev/D/panic', 'device'],
@@ -123,7 +130,7 @@ describe('publish rules: odd topics and retain', () => {
     'gp/v1/dev/U02-PANIC-1//panic',
     'gp/v1/dev/U02-PANIC-1/panic/x',
     'gp/v1/dev/U02-PANIC-1/foo',
-    'gp/v1/dev/U02-PANIC-1/records',
+    'gp/v1/dev/U02-PANIC-1/records/x',
     'gp/v1/dev/U02-PANIC-1/',
     'gp/v1/dev/U02-PANIC-1/cmd',
   ])('a device may not publish %s', (topic) => {
@@ -134,7 +141,7 @@ describe('publish rules: odd topics and retain', () => {
   });
   it('a device retains only its status', () => {
     expect(canPublish(d, 'gp/v1/dev/U02-PANIC-1/status', true).ok).toBe(true);
-    for (const kind of ['tap', 'panic', 'rollcall', 'heartbeat'])
+    for (const kind of ['tap', 'panic', 'rollcall', 'heartbeat', 'records'])
       expect(canPublish(d, `gp/v1/dev/U02-PANIC-1/${kind}`, true).ok).toBe(false);
     expect(canPublish(d, 'gp/v1/dev/U02-PANIC-1/panic', false).ok).toBe(true);
   });
