@@ -115,9 +115,13 @@ describe('InfluxDB export (component, real influxd)', () => {
     expect(await tagKeys(influx, 'patrol', db)).toEqual(['route', 'zone']);
     expect(await fieldKeys(influx, 'patrol', db)).toEqual({
       duration_s: 'float',
+      early: 'integer',
+      exceptions: 'integer',
       expected: 'integer',
       late: 'integer',
       missed: 'integer',
+      revision: 'integer',
+      state: 'string',
       visited: 'integer',
     });
     expect(await tagKeys(influx, 'device', db)).toEqual(['device', 'kind', 'unit', 'zone']);
@@ -191,10 +195,14 @@ describe('InfluxDB export (component, real influxd)', () => {
         measurement: 'patrol',
         time: T + 5,
         duration_s: 1234.5,
+        early: 0,
+        exceptions: 0,
         expected: 3,
         late: 1,
         missed: 1,
+        revision: 0,
         route: 'east-night',
+        state: 'missed',
         visited: 2,
         zone: 'east',
       },
