@@ -13,6 +13,7 @@ import { RollcallTerminalSim } from './devices/rollcall.js';
 import { addLiveCommand } from './live/command.js';
 import { formatLoadReport, runLoad } from './load.js';
 import { makePtyPair, type PtyPair } from './pty.js';
+import { addCityCommand } from './scenario/city.js';
 import {
   DEMO_PASSWORD,
   demoSitePath,
@@ -25,7 +26,6 @@ import {
   QUICK,
   runScenario,
 } from './scenario/index.js';
-import { addCityCommand } from './scenario/city.js';
 import { addZkCommand } from './zk-command.js';
 
 const DEFAULT_URL = 'mqtt://127.0.0.1:1883';

@@ -126,7 +126,11 @@ describe('response figures', () => {
       expect.objectContaining({ id: 'T1', mode: 'test', ackMs: null }),
     ]);
     // U01's button only had a drill, U02's nothing, U03's serial one nothing; U03-PANIC-1 was tested this week
-    expect(r.overdueButtons.map((x) => x.device).sort()).toEqual(['U01-PANIC-1', 'U02-PANIC-1', 'U03-SER-PANIC']);
+    expect(r.overdueButtons.map((x) => x.device).sort()).toEqual([
+      'U01-PANIC-1',
+      'U02-PANIC-1',
+      'U03-SER-PANIC',
+    ]);
     expect(r.panicButtons).toBe(4);
     const html = renderBulletinHtml(b);
     expect(html).toContain('id="response"');

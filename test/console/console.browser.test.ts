@@ -119,7 +119,9 @@ describe('duty-room console in chromium', () => {
       timeout: 30_000,
     });
     await page.waitForSelector('#panic-overlay', { state: 'hidden' });
-    expect(await page.textContent(`#alerts article[data-alert-id="${id}"] .ackinfo`)).toContain('新城名苑值班室');
+    expect(await page.textContent(`#alerts article[data-alert-id="${id}"] .ackinfo`)).toContain(
+      '新城名苑值班室',
+    );
     // U02 is not the origin unit: it may acknowledge, not resolve
     expect(await page.locator(`#alerts article[data-alert-id="${id}"] button.resolve`).count()).toBe(0);
     expect(await page.locator('.tile[data-unit="U01"]').getAttribute('data-state')).toBe('alert');

@@ -76,7 +76,10 @@ function sendError(
   body: { error: string } & Record<string, unknown>,
   extra?: Record<string, string>,
 ): void {
-  if (!page) return send(res, status, JSON_TYPE, JSON.stringify({ ...body, code }), extra);
+  if (!page) {
+    send(res, status, JSON_TYPE, JSON.stringify({ ...body, code }), extra);
+    return;
+  }
   const zh = ERROR_ZH[code] ?? ERROR_ZH.failed;
   send(
     res,

@@ -9,11 +9,11 @@
  */
 import { isPasswordHash } from '../auth/password.js';
 import { checkReceivers } from '../receivers/validate.js';
+import { validateUplink } from '../uplink/validate.js';
 import type { Problem } from './problem.js';
 import { normaliseUidOrNull } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { validateZkPush } from './validate-zkpush.js';
-import { validateUplink } from '../uplink/validate.js';
 
 export interface Findings {
   problems: Problem[];
@@ -116,7 +116,12 @@ export function validateSite(raw: unknown): Findings {
     // a ladder (docs/site-config.md "Escalation ladder"): each level's targets are units, accounts, neighbours or lead
     if (Array.isArray(z.e.escalation))
       z.e.escalation.forEach((level: unknown, li: number) => {
-        if (typeof level !== 'object' || level === null || !('targets' in level) || !Array.isArray(level.targets))
+        if (
+          typeof level !== 'object' ||
+          level === null ||
+          !('targets' in level) ||
+          !Array.isArray(level.targets)
+        )
           return;
         level.targets.forEach((t: unknown, ti: number) => {
           if (typeof t !== 'string' || t === 'neighbours' || t === 'lead') return;

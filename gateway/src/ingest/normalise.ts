@@ -7,10 +7,7 @@ import type { Decoded, DeviceEvent, DeviceMessage, Transport } from '../model/ev
 
 export const MAX_SKEW_MS = 5 * 60_000;
 
-export function eventTime(
-  ts: string | null,
-  now: number,
-): { at: number; skewed: boolean; drift?: number } {
+export function eventTime(ts: string | null, now: number): { at: number; skewed: boolean; drift?: number } {
   if (ts === null) return { at: now, skewed: true };
   const t = Date.parse(ts);
   if (!Number.isFinite(t)) return { at: now, skewed: true };
@@ -77,7 +74,10 @@ export function normalise(
         return { ok: false, reason: `device ${device.id} is a ${device.kind}, not a panic button` };
       const { at, skewed, drift } = eventTime(msg.ts, now);
       const d = drift !== undefined ? { drift } : {};
-      return { ok: true, value: { ...base, kind: 'panic', seq: msg.seq, at, skewed, ...d, state: msg.state } };
+      return {
+        ok: true,
+        value: { ...base, kind: 'panic', seq: msg.seq, at, skewed, ...d, state: msg.state },
+      };
     }
     case 'rollcall': {
       if (device.kind !== 'rollcall') {

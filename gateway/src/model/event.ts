@@ -94,7 +94,12 @@ export type DeviceMessage =
     }
   | { kind: 'status'; device: string; status: 'online' | 'offline' }
   /** An offline wand's stored reads (records topic, dock driver); `invalid`: records refused, by index. */
-  | { kind: 'records'; device: string; records: OfflineRecord[]; invalid: { index: number; reason: string }[] };
+  | {
+      kind: 'records';
+      device: string;
+      records: OfflineRecord[];
+      invalid: { index: number; reason: string }[];
+    };
 
 /** One stored read of an offline wand: device time in epoch ms. */
 export interface OfflineRecord {
