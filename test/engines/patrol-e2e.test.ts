@@ -25,7 +25,10 @@ const SITE = readFileSync(SMALL_SITE, 'utf8')
   .replace(
     'checkpoints: [CP-W-01]\n    ordered: false\n    maxDuration: 20m',
     'checkpoints: [CP-W-01, CP-W-02]\n    ordered: false\n    maxDuration: 6s',
-  );
+  )
+  // the marker below taps the same tag some seconds after the first tour: with the default 30 s it
+  // would be a rescan of that tour (counted once, docs/patrol-and-rollcall.md), not a new tour
+  .concat('\ngateway: { patrol: { rescanWithin: 2s } }\n');
 
 let gw: RunningGateway | undefined;
 let clients: MqttClient[] = [];
