@@ -25,7 +25,6 @@ import { ROOT, SMALL_SITE } from '../support/gateway.js';
 import { until } from '../support/wait.js';
 
 const require = createRequire(import.meta.url);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const logger = createLogger('silent', false);
 
 interface AdminAuth {
@@ -116,10 +115,12 @@ describe('process supervisor (real child processes)', () => {
     });
     sup.start();
     const states = new Set<string>();
+    let scheduledSeen = false;
     await until(
       'three restarts',
       () => {
         states.add(sup.status().state);
+        if (sup.status().state === 'backoff') scheduledSeen ||= sup.restartScheduled();
         return sup.status().restarts >= 3;
       },
       15_000,
@@ -128,9 +129,11 @@ describe('process supervisor (real child processes)', () => {
     expect(sup.status().restarts).toBeGreaterThanOrEqual(3);
     expect(states.has('running')).toBe(true);
     expect(states.has('backoff')).toBe(true);
+    expect(scheduledSeen).toBe(true);
     await sup.stop();
     const n = sup.status().restarts;
-    await sleep(400); // longer than the longest backoff (100 ms): no restart after stop()
+    // no restart after stop(): nothing is waiting out a back-off, and no child runs
+    expect(sup.restartScheduled()).toBe(false);
     expect(sup.status()).toEqual({ state: 'stopped', pid: null, restarts: n });
   });
 

@@ -72,6 +72,11 @@ export class ProcessSupervisor {
     return { state: this.state, pid: this.child?.pid ?? null, restarts: this.restarts };
   }
 
+  /** Whether a restart is waiting out its back-off (none after stop()). */
+  restartScheduled(): boolean {
+    return this.timer !== null;
+  }
+
   private spawnChild(): void {
     this.timer = null;
     if (this.stopping) return;
@@ -125,6 +130,7 @@ export class ProcessSupervisor {
     this.state = 'backoff';
     this.opts.logger.info({ delayMs: delay }, 'restart scheduled');
     this.timer = setTimeout(() => {
+      this.timer = null;
       this.restarts++;
       this.spawnChild();
     }, delay);

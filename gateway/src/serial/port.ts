@@ -13,7 +13,7 @@ import { BoundedLineSplitter } from './line-splitter.js';
 import type { SerialMetrics } from './metrics.js';
 import { RecordBatcher } from './records-batch.js';
 
-export type PortState = 'open' | 'opening' | 'down';
+export type PortState = 'open' | 'opening' | 'down' | 'stopped';
 
 export interface PortHealth {
   path: string;
@@ -25,6 +25,8 @@ export interface PortHealth {
   reopens: number;
   /** Bytes of a line received without its newline yet (dropped if the port is lost). */
   partialBytes: number;
+  /** A reopen is waiting out its back-off. */
+  reopenScheduled: boolean;
 }
 
 export interface SerialLineDeps {
@@ -101,6 +103,7 @@ export class SerialLine {
       rejects: this.rejects,
       reopens: this.reopens,
       partialBytes: this.splitter.pending,
+      reopenScheduled: this.timer !== null,
     };
   }
 
@@ -130,6 +133,7 @@ export class SerialLine {
   async stop(): Promise<void> {
     this.batcher.flush();
     this.stopped = true;
+    this.state = 'stopped';
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.stopProbe();
