@@ -57,12 +57,14 @@ export class Api {
 
 /**
  * Pull a list out of `{ key: [...] }`, a bare array, or nothing.
+ * The caller names what the list holds (the API's documented shape); nothing is checked here.
+ * @template T
  * @param {unknown} doc
  * @param {string} key
- * @returns {any[]}
+ * @returns {T[]}
  */
 export function listOf(doc, key) {
   if (Array.isArray(doc)) return doc;
   const list = doc && typeof doc === 'object' ? /** @type {Record<string, unknown>} */ (doc)[key] : null;
-  return Array.isArray(list) ? list : [];
+  return Array.isArray(list) ? /** @type {T[]} */ (list) : [];
 }

@@ -9,6 +9,9 @@ import { ago, fmtDate, list, t } from './i18n.js';
 /** @typedef {import('./types.js').Alert} Alert */
 /** @typedef {import('./alerts.js').AlertDesk} AlertDesk */
 /** @typedef {import('./api.js').Api} Api */
+/** @typedef {import('./types.js').TourRow} TourRow */
+/** @typedef {import('./types.js').RollcallResult} RollcallResult */
+/** @typedef {import('./types.js').DeviceSnapshot} DeviceSnapshot */
 /** @typedef {{ id: string, kind: string | null, unit: string, online: boolean | null, battery: number | null, last: number | null }} Device */
 
 const REFRESH_MS = 20_000;
@@ -23,9 +26,9 @@ export class ZoneBoard {
     this.names = desk.names;
     /** @type {Device[]} */
     this.devices = [];
-    /** @type {any[]} */
+    /** @type {TourRow[]} */
     this.tours = [];
-    /** @type {any} */
+    /** @type {RollcallResult | null} */
     this.rollcall = null;
     /** @type {Alert[]} */
     this.zoneAlerts = [];
@@ -102,7 +105,7 @@ export class ZoneBoard {
 
   /**
    * Retained gp/v1/rollcall/{call}/result messages (operators): the same view as /api/rollcalls.
-   * @param {any} doc
+   * @param {RollcallResult | null} doc
    */
   onRollcallResult(doc) {
     if (!doc || typeof doc.call !== 'string') return;
@@ -285,10 +288,7 @@ export class ZoneBoard {
     const rc = this.rollcall;
     if (!rc) return h('p', { class: 'empty', text: t('board.noRollcall') });
     const scope = this.cfg.account.zone;
-    /** @type {any[]} */
-    const rows = (Array.isArray(rc.units) ? rc.units : []).filter(
-      (/** @type {any} */ r) => !scope || r.zone === scope,
-    );
+    const rows = (Array.isArray(rc.units) ? rc.units : []).filter((r) => !scope || r.zone === scope);
     const when = toMs(rc.deadline ?? rc.startedAt);
     return h(
       'div',
@@ -334,14 +334,14 @@ function countOf(v) {
 
 /**
  * Tolerant of the field names a device snapshot may use.
- * @param {any} d
+ * @param {DeviceSnapshot} d
  * @returns {Device}
  */
 function normDevice(d) {
   const online =
     typeof d.online === 'boolean' ? d.online : typeof d.status === 'string' ? d.status === 'online' : null;
   return {
-    id: d.id ?? d.device,
+    id: d.id ?? d.device ?? '',
     kind: d.kind ?? null,
     unit: d.unit,
     online,

@@ -53,6 +53,53 @@ export interface AlertExtensions {
 
 export type Alert = Omit<AlertPayload, keyof AlertExtensions> & AlertExtensions;
 
+/** A tour as GET /api/tours gives it (docs/patrol-and-rollcall.md); the board reads these fields. */
+export interface TourRow {
+  route: string;
+  routeName?: string;
+  state?: string;
+  status?: string;
+  guard?: string | null;
+  startedAt?: string;
+  deadline?: string;
+  expected?: number;
+  visited?: string[] | number;
+  late?: string[];
+}
+
+/** One unit's line of a closed roll call (gp/v1/rollcall/{call}/result, /api/rollcalls). */
+export interface RollcallUnitRow {
+  unit: string;
+  zone?: string;
+  present?: unknown[] | number;
+  late?: unknown[] | number;
+  absent?: unknown[];
+}
+
+export interface RollcallResult {
+  call: string;
+  state?: string;
+  startedAt?: string;
+  deadline?: string;
+  units?: RollcallUnitRow[];
+}
+
+/** A device snapshot from /api/devices, under whichever field names the gateway version uses. */
+export interface DeviceSnapshot {
+  id?: string;
+  device?: string;
+  kind?: string | null;
+  unit: string;
+  online?: boolean;
+  status?: string;
+  battery?: number;
+  lastHeartbeat?: string;
+  lastHeartbeatAt?: string;
+  lastSeen?: string;
+  lastSeenAt?: string;
+  at?: string;
+}
+
 export interface MqttClient {
   publish(topic: string, payload: string, opts: { qos: 0 | 1 }, cb: (err?: Error) => void): void;
   subscribe(topics: Record<string, { qos: 0 | 1 }>, cb: () => void): void;
