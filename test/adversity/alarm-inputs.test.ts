@@ -9,7 +9,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, type RunningGateway, startGateway } from '../support/gateway.js';
-import { closed, connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
+import { closed, connectAs, connectWithInbox, end, type Inbox, publish, subscribe } from '../support/mqtt.js';
 import { until } from '../support/wait.js';
 
 let gw: RunningGateway;
@@ -17,11 +17,10 @@ const clients: MqttClient[] = [];
 let seq = 500;
 
 async function client(user: string, filter: string): Promise<{ client: MqttClient; inbox: Inbox }> {
-  const c = await connectAs(gw.mqttPort, user);
-  const inbox = new Inbox(c);
-  await subscribe(c, filter);
-  clients.push(c);
-  return { client: c, inbox };
+  const c = await connectWithInbox(gw.mqttPort, user);
+  clients.push(c.client);
+  await subscribe(c.client, filter);
+  return c;
 }
 
 const alert = (m: { topic: string; json: unknown }) =>

@@ -8,7 +8,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, type RunningGateway, startGateway } from '../support/gateway.js';
-import { connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
+import { connectAs, connectWithInbox, end, type Inbox, publish, subscribe } from '../support/mqtt.js';
 import { until } from '../support/wait.js';
 import { alarmSiteYaml, alertIn } from './alarm-site.js';
 
@@ -17,11 +17,10 @@ const clients: MqttClient[] = [];
 let seq = 1;
 
 async function client(user: string, filter: string): Promise<{ client: MqttClient; inbox: Inbox }> {
-  const c = await connectAs(gw.mqttPort, user);
-  const inbox = new Inbox(c);
-  await subscribe(c, filter);
-  clients.push(c);
-  return { client: c, inbox };
+  const c = await connectWithInbox(gw.mqttPort, user);
+  clients.push(c.client);
+  await subscribe(c.client, filter);
+  return c;
 }
 
 async function press(device: string): Promise<void> {
