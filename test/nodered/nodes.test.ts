@@ -48,6 +48,27 @@ describe.sequential('guardpost nodes against a real gateway', () => {
       });
     });
 
+  type NodeDef = { id: string; type: string } & Record<string, unknown>;
+  /**
+   * Loads a flow of the config node and `nodes`, each on gateway `gw` with its
+   * output wired to a helper node of its own; resolves with a Collector per
+   * node, in order, once the first one reports the config node connected.
+   */
+  const flow = async <N extends NodeDef[]>(...nodes: N): Promise<{ [K in keyof N]: Collector }> => {
+    await helper.load(
+      guardpostNodes,
+      [
+        gatewayNode(gw.mqttPort),
+        ...nodes.map((n) => ({ gateway: 'gw', ...n, wires: [[`${n.id}-out`]] })),
+        ...nodes.map((n) => ({ id: `${n.id}-out`, type: 'helper' })),
+      ],
+      CREDS,
+    );
+    const outs = nodes.map((n) => new Collector(helper.getNode(`${n.id}-out`)));
+    await connected(nodes[0]?.id ?? '');
+    return outs as { [K in keyof N]: Collector };
+  };
+
   /**
    * Resolves once the broker has handled every SUBSCRIBE the config node sent
    * so far: the node subscribes to one more (probe) filter, and aedes, which
@@ -69,26 +90,7 @@ describe.sequential('guardpost nodes against a real gateway', () => {
   };
 
   it('guardpost event outputs the events of the filtered kind and zone', async () => {
-    await helper.load(
-      guardpostNodes,
-      [
-        gatewayNode(gw.mqttPort),
-        {
-          id: 'ev',
-          type: 'guardpost-event',
-          gateway: 'gw',
-          kind: 'panic',
-          zone: 'east',
-          unit: '',
-          wires: [['out']],
-        },
-        { id: 'out', type: 'helper' },
-      ],
-      CREDS,
-    );
-    const out = new Collector(helper.getNode('out'));
-    const ready = connected('ev');
-    await ready;
+    const [out] = await flow({ id: 'ev', type: 'guardpost-event', kind: 'panic', zone: 'east', unit: '' });
     await subscriptionsSettled();
     const west = await device('U11-PANIC-1');
     const east = await device('U02-PANIC-1');
@@ -108,52 +110,19 @@ describe.sequential('guardpost nodes against a real gateway', () => {
   });
 
   it('guardpost alert passes each state change once, filtered, and raises custom alerts', async () => {
-    await helper.load(
-      guardpostNodes,
-      [
-        gatewayNode(gw.mqttPort),
-        {
-          id: 'alert-raised',
-          type: 'guardpost-alert',
-          gateway: 'gw',
-          source: 'both',
-          kinds: 'panic',
-          states: 'raised',
-          zones: '',
-          wires: [['r']],
-        },
-        {
-          id: 'alert-esc',
-          type: 'guardpost-alert',
-          gateway: 'gw',
-          source: 'zones',
-          kinds: '',
-          states: 'escalated',
-          zones: 'east',
-          wires: [['e']],
-        },
-        {
-          id: 'alert-custom',
-          type: 'guardpost-alert',
-          gateway: 'gw',
-          source: 'units',
-          kinds: 'custom',
-          states: '',
-          zones: '',
-          unit: 'U12',
-          severity: 'warning',
-          wires: [['c']],
-        },
-        { id: 'r', type: 'helper' },
-        { id: 'e', type: 'helper' },
-        { id: 'c', type: 'helper' },
-      ],
-      CREDS,
+    const alertNode = { type: 'guardpost-alert', kinds: '', states: '', zones: '' };
+    const [raised, escalated, custom] = await flow(
+      { ...alertNode, id: 'alert-raised', source: 'both', kinds: 'panic', states: 'raised' },
+      { ...alertNode, id: 'alert-esc', source: 'zones', states: 'escalated', zones: 'east' },
+      {
+        ...alertNode,
+        id: 'alert-custom',
+        source: 'units',
+        kinds: 'custom',
+        unit: 'U12',
+        severity: 'warning',
+      },
     );
-    const raised = new Collector(helper.getNode('r'));
-    const escalated = new Collector(helper.getNode('e'));
-    const custom = new Collector(helper.getNode('c'));
-    await connected('alert-raised');
     await subscriptionsSettled();
     const button = await device('U03-PANIC-1');
     await publish(button, 'gp/v1/dev/U03-PANIC-1/panic', { state: 'pressed', seq: 10 });
@@ -182,26 +151,14 @@ describe.sequential('guardpost nodes against a real gateway', () => {
   });
 
   it('guardpost roll call starts a call and outputs its result when it closes', async () => {
-    await helper.load(
-      guardpostNodes,
-      [
-        gatewayNode(gw.mqttPort),
-        {
-          id: 'rc',
-          type: 'guardpost-rollcall',
-          gateway: 'gw',
-          zone: '',
-          unit: 'U02',
-          window: 120,
-          grace: 30,
-          wires: [['out']],
-        },
-        { id: 'out', type: 'helper' },
-      ],
-      CREDS,
-    );
-    const out = new Collector(helper.getNode('out'));
-    await connected('rc');
+    const [out] = await flow({
+      id: 'rc',
+      type: 'guardpost-rollcall',
+      zone: '',
+      unit: 'U02',
+      window: 120,
+      grace: 30,
+    });
     await subscriptionsSettled();
     // the unit's roll-call terminal shows the call and G001 taps his card
     const terminal = await device('U02-RC-1');
@@ -234,26 +191,14 @@ describe.sequential('guardpost nodes against a real gateway', () => {
   });
 
   it('guardpost roll call reports an error when no result comes (no terminal in scope)', async () => {
-    await helper.load(
-      guardpostNodes,
-      [
-        gatewayNode(gw.mqttPort),
-        {
-          id: 'rc',
-          type: 'guardpost-rollcall',
-          gateway: 'gw',
-          zone: 'west',
-          unit: '',
-          window: 1,
-          grace: 1,
-          wires: [['out']],
-        },
-        { id: 'out', type: 'helper' },
-      ],
-      CREDS,
-    );
-    const out = new Collector(helper.getNode('out'));
-    await connected('rc');
+    const [out] = await flow({
+      id: 'rc',
+      type: 'guardpost-rollcall',
+      zone: 'west',
+      unit: '',
+      window: 1,
+      grace: 1,
+    });
     const rc = helper.getNode('rc') as unknown as {
       on(e: string, cb: (call: { args: unknown[] }) => void): void;
     };
