@@ -35,6 +35,40 @@ function niceStep(range: number, integer: boolean): number {
 const fmt = (v: number, format: BarChartSpec['format']): string =>
   format === 'percent' ? `${Math.round(v * 100)}%` : Number.isInteger(v) ? String(v) : v.toFixed(1);
 
+/** The value axis: round ticks of `step` from `lowV` (0, or below it for negative values) to `maxV` (100% at least for shares). */
+function valueScale(spec: BarChartSpec): { step: number; maxV: number; lowV: number } {
+  const all = spec.series.flatMap((s) => s.values);
+  const top0 = Math.max(0, ...all, spec.threshold?.value ?? 0);
+  const low0 = Math.min(0, ...all);
+  const percent = spec.format === 'percent';
+  const step = percent ? 0.25 : niceStep(Math.max(1, top0 - low0), true);
+  const maxV = percent
+    ? Math.max(1, Math.ceil(top0 / step) * step)
+    : Math.max(step, Math.ceil(top0 / step) * step);
+  const lowV = low0 < 0 ? -Math.ceil(-low0 / step) * step : 0;
+  return { step, maxV, lowV };
+}
+
+/** The opening tag with the chart's accessible name, and its title drawn at (x, y). */
+function opening(cls: string, title: string, width: number, height: number, x: number, y: number): string[] {
+  return [
+    `<svg class="${cls}" role="img" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg" aria-label="${escapeXml(title)}">`,
+    `<title>${escapeXml(title)}</title>`,
+    `<text x="${x}" y="${y}" class="chart-title">${escapeXml(title)}</text>`,
+  ];
+}
+
+/** One swatch and name per series, 160 apart from x on the baseline y. */
+function legend(series: BarSeries[], x: number, y: number): string[] {
+  return series.flatMap((s, si) => {
+    const lx = x + si * 160;
+    return [
+      `<rect x="${lx}" y="${y - 9}" width="10" height="10" fill="${s.color}"/>`,
+      `<text x="${lx + 14}" y="${y}" class="legend">${escapeXml(s.name)}</text>`,
+    ];
+  });
+}
+
 export function barChart(spec: BarChartSpec): string {
   const { categories, series } = spec;
   const format = spec.format ?? 'count';
@@ -46,22 +80,9 @@ export function barChart(spec: BarChartSpec): string {
   const bottom = 56;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
-  const all = series.flatMap((s) => s.values);
-  const top0 = Math.max(0, ...all, spec.threshold?.value ?? 0);
-  const bottom0 = Math.min(0, ...all);
-  const step = format === 'percent' ? 0.25 : niceStep(Math.max(1, top0 - bottom0), true);
-  const maxV =
-    format === 'percent'
-      ? Math.max(1, Math.ceil(top0 / step) * step)
-      : Math.max(step, Math.ceil(top0 / step) * step);
-  const lowV = bottom0 < 0 ? -Math.ceil(-bottom0 / step) * step : 0;
+  const { step, maxV, lowV } = valueScale(spec);
   const y = (v: number) => top + plotH - ((v - lowV) / (maxV - lowV)) * plotH;
-  const parts: string[] = [];
-  parts.push(
-    `<svg class="chart" role="img" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg" aria-label="${escapeXml(spec.title)}">`,
-  );
-  parts.push(`<title>${escapeXml(spec.title)}</title>`);
-  parts.push(`<text x="${left}" y="18" class="chart-title">${escapeXml(spec.title)}</text>`);
+  const parts = opening('chart', spec.title, width, height, left, 18);
   // grid and y ticks
   for (let v = lowV; v <= maxV + step / 1000; v += step) {
     const yy = y(v).toFixed(1);
@@ -104,13 +125,7 @@ export function barChart(spec: BarChartSpec): string {
       `<text x="${width - right}" y="${Number(ty) - 4}" text-anchor="end" class="threshold-label">${escapeXml(spec.threshold.label)}</text>`,
     );
   }
-  // legend
-  series.forEach((s, si) => {
-    const lx = left + si * 160;
-    const ly = height - 14;
-    parts.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${s.color}"/>`);
-    parts.push(`<text x="${lx + 14}" y="${ly}" class="legend">${escapeXml(s.name)}</text>`);
-  });
+  parts.push(...legend(series, left, height - 14));
   parts.push('</svg>');
   return parts.join('');
 }
@@ -151,22 +166,10 @@ export function hbarChart(spec: HBarChartSpec): string {
   const legendH = series.length > 1 ? 22 : 6;
   const plotW = width - labelW - right;
   const height = top + rowH * Math.max(1, categories.length) + legendH;
-  const all = series.flatMap((s) => s.values);
-  const top0 = Math.max(0, ...all, spec.threshold?.value ?? 0);
-  const low0 = Math.min(0, ...all);
-  const step = format === 'percent' ? 0.25 : niceStep(Math.max(1, top0 - low0), true);
-  const maxV =
-    format === 'percent'
-      ? Math.max(1, Math.ceil(top0 / step) * step)
-      : Math.max(step, Math.ceil(top0 / step) * step);
-  const lowV = low0 < 0 ? -Math.ceil(-low0 / step) * step : 0;
+  const { step, maxV, lowV } = valueScale(spec);
   const x = (v: number) => labelW + ((v - lowV) / (maxV - lowV)) * plotW;
   const bottom = top + rowH * Math.max(1, categories.length);
-  const parts: string[] = [
-    `<svg class="chart hbar" role="img" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg" aria-label="${escapeXml(spec.title)}">`,
-    `<title>${escapeXml(spec.title)}</title>`,
-    `<text x="0" y="16" class="chart-title">${escapeXml(spec.title)}</text>`,
-  ];
+  const parts = opening('chart hbar', spec.title, width, height, 0, 16);
   // the value axis on top: ticks every step, skipped when they would crowd
   const tickEvery = Math.max(1, Math.ceil((maxV - lowV) / step / Math.max(1, Math.floor(plotW / 48))));
   let i = 0;
@@ -204,14 +207,7 @@ export function hbarChart(spec: HBarChartSpec): string {
       `<text x="${tx}" y="${top - 22}" text-anchor="middle" class="threshold-label">${escapeXml(spec.threshold.label)}</text>`,
     );
   }
-  if (series.length > 1) {
-    series.forEach((s, si) => {
-      const lx = labelW + si * 160;
-      const ly = height - 6;
-      parts.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${s.color}"/>`);
-      parts.push(`<text x="${lx + 14}" y="${ly}" class="legend">${escapeXml(s.name)}</text>`);
-    });
-  }
+  if (series.length > 1) parts.push(...legend(series, labelW, height - 6));
   parts.push('</svg>');
   return parts.join('');
 }
