@@ -16,7 +16,7 @@ import { loadSite } from '../../gateway/src/config/load.js';
 import { createConsoleExtension } from '../../gateway/src/console/extension.js';
 import { ARTIFACTS, type Browser, launchBrowser } from '../support/browser.js';
 import { type RunningGateway, SMALL_SITE, startGateway } from '../support/gateway.js';
-import { connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
+import { connectAs, connectWithInbox, end, type Inbox, publish, subscribe } from '../support/mqtt.js';
 import { type Harness, host } from './harness.js';
 
 let gw: RunningGateway;
@@ -24,7 +24,7 @@ let harness: Harness | null = null;
 let origin = '';
 let browser: Browser;
 let page: Page;
-let u03: MqttClient;
+let u03: MqttClient | undefined;
 let u03Inbox: Inbox;
 let seq = 500;
 
@@ -40,6 +40,22 @@ async function press(device: string): Promise<void> {
   );
   await end(button);
 }
+
+/** A fresh listener on U03's topics (the old one, if any, ended first). */
+async function listenU03(): Promise<void> {
+  await end(u03);
+  ({ client: u03, inbox: u03Inbox } = await connectWithInbox(gw.mqttPort, 'U03-duty'));
+  await subscribe(u03, 'gp/v1/unit/U03/#');
+}
+
+/** Resolves when the duty room of U03 receives alert `id` in `state`. */
+const onU03 = (id: string | null, state: Alert['state']) =>
+  u03Inbox.waitFor(
+    (m) =>
+      m.topic === 'gp/v1/unit/U03/alert' && (m.json as Alert).id === id && (m.json as Alert).state === state,
+    30_000,
+    `${state} on U03`,
+  );
 
 beforeAll(async () => {
   // nothing here is about escalation: a long east ackTimeout keeps a slow page
@@ -59,9 +75,7 @@ beforeAll(async () => {
     harness = await host(createConsoleExtension(), loaded.site, { wsPort: gw.wsPort, apiPort: gw.httpPort });
     origin = harness.url('');
   }
-  u03 = await connectAs(gw.mqttPort, 'U03-duty');
-  u03Inbox = new Inbox(u03);
-  await subscribe(u03, 'gp/v1/unit/U03/#');
+  await listenU03();
   browser = await launchBrowser();
   page = await browser.context.newPage();
 }, 90_000);
@@ -105,14 +119,7 @@ describe('duty-room console in chromium', () => {
     expect(id).toBeTruthy();
 
     await page.click('#overlay-ack');
-    const acked = await u03Inbox.waitFor(
-      (m) =>
-        m.topic === 'gp/v1/unit/U03/alert' &&
-        (m.json as Alert).id === id &&
-        (m.json as Alert).state === 'acknowledged',
-      30_000,
-      'acknowledged on U03',
-    );
+    const acked = await onU03(id, 'acknowledged');
     expect((acked.json as Alert).ackBy).toBe('U02-duty');
 
     await page.waitForSelector(`#alerts article[data-alert-id="${id}"][data-state="acknowledged"]`, {
@@ -188,10 +195,7 @@ describe('duty-room console in chromium', () => {
       .getAttribute('data-alert-id');
     expect(acked).toBeTruthy();
     // the U03 listener did not survive the restart (no auto-reconnect): a fresh one
-    await end(u03);
-    u03 = await connectAs(gw.mqttPort, 'U03-duty');
-    u03Inbox = new Inbox(u03);
-    await subscribe(u03, 'gp/v1/unit/U03/#');
+    await listenU03();
     const admin = await browser.context.newPage();
     await admin.goto(`${origin}/console/`);
     await admin.fill('#username', 'police-east');
@@ -211,14 +215,7 @@ describe('duty-room console in chromium', () => {
     await card.locator('.resolve-form input[value="real"]').check();
     await card.locator('.resolve-form textarea').fill('现场核实');
     await card.locator('.resolve-form button[type="submit"]').click();
-    const resolved = await u03Inbox.waitFor(
-      (m) =>
-        m.topic === 'gp/v1/unit/U03/alert' &&
-        (m.json as Alert).id === acked &&
-        (m.json as Alert).state === 'resolved',
-      30_000,
-      'resolved on U03',
-    );
+    const resolved = await onU03(acked, 'resolved');
     expect((resolved.json as Alert).unit).toBe('U01');
     await page.waitForSelector(`#history article[data-alert-id="${acked}"][data-state="resolved"]`, {
       timeout: 30_000,
