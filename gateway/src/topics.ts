@@ -76,6 +76,8 @@ export const cityTopics = {
   alert: (prefix: string, zone: string, unit: string) => `${prefix}/alert/${zone}/${unit}`,
   event: (prefix: string, kind: EventKind, zone: string, unit: string) =>
     `${prefix}/events/${kind}/${zone}/${unit}`,
+  /** The district's names for the city wall (retained, extension): `{prefix}/site`. */
+  site: (prefix: string) => `${prefix}/site`,
   ops: (prefix: string, what: 'rollcall' | 'alert') => `${prefix}/ops/${what}`,
   opsFilter: (prefix: string) => `${prefix}/ops/#`,
   /** The command after `{prefix}/ops/` (`rollcall`, `alert`, anything else), or null off that prefix. */

@@ -54,6 +54,11 @@ export function createConsoleExtension(options: ConsoleExtensionOptions = {}): E
         res.writeHead(302, { location: '/console/', 'cache-control': 'no-store' });
         res.end();
       });
+      // The read-only city wall (docs/city.md): the same static files, it signs in to the city broker itself.
+      ctx.http.add('GET', '/city', (_req, res) => {
+        res.writeHead(302, { location: '/console/city.html', 'cache-control': 'no-store' });
+        res.end();
+      });
       // Browsers ask for it on every page (the bulletin, /healthz): an icon, not a 404 in the log.
       ctx.http.add('GET', '/favicon.ico', async (req, res) => {
         if (!(await sendFile(res, `${webRoot}/favicon.svg`, req.method))) sendText(res, 404, 'not found');

@@ -12,6 +12,9 @@
  * (downstream.ts), at most 10 at once and 10 a minute; everything else is
  * refused, counted and logged (at most 10 lines per 10 s, then a count).
  *
+ * After every connect, before any batch, the district's names go up as the
+ * retained `{prefix}/site` (directory.ts) for the city wall.
+ *
  * Nothing here runs on the path of a local panic: reads are bounded batches,
  * publishes are asynchronous and bounded by the window, the socket to the
  * city is the only thing a stalled WAN can hold.
@@ -20,8 +23,9 @@ import type { Logger } from 'pino';
 import { JournalFollower } from '../journal/follower.js';
 import type { Extension, GatewayContext } from '../ports.js';
 import { cityTopics } from '../topics.js';
+import { directoryPayload } from './directory.js';
 import { CommandBudget, decodeDownstream } from './downstream.js';
-import { UplinkLink } from './link.js';
+import { LinkClosedError, UplinkLink } from './link.js';
 import { type ForwardRules, toUplinkMessages } from './messages.js';
 import { createUplinkMetrics, type UplinkMetrics } from './metrics.js';
 import { type UplinkOptions, uplinkOptions } from './options.js';
@@ -81,6 +85,8 @@ class Uplink implements UplinkExtension {
   private refused = 0;
   private throttled = 0;
   private refusalLog = { at: 0, logged: 0, suppressed: 0 };
+  /** The link's connect count the directory was last sent on. */
+  private directorySentOn = 0;
 
   constructor(
     private readonly config: UplinkConfig,
@@ -115,9 +121,13 @@ class Uplink implements UplinkExtension {
       backoff: { baseMs: Math.min(1000, o.reconnectMaxMs), maxMs: o.reconnectMaxMs },
       log,
       onMessage: (topic, payload, retain) => this.command(topic, payload, retain),
-      onConnect: () => this.metrics?.reconnects.inc(),
+      onConnect: () => {
+        this.metrics?.reconnects.inc();
+        this.follower?.poke();
+      },
     });
     this.link = link;
+    const directory = directoryPayload(ctx.site);
     const rules: ForwardRules = {
       prefix: o.prefix,
       alerts: o.alerts,
@@ -129,6 +139,8 @@ class Uplink implements UplinkExtension {
       cursor: UPLINK_CURSOR,
       onCommitted: (listener) => ctx.onCommitted(listener),
       batchSize: BATCH,
+      // runs before each batch, in turn with them: the directory never adds to the window
+      ready: () => (o.alerts ? this.sendDirectory(link, o.prefix, directory) : Promise.resolve()),
       deliver: async ({ entries }, { signal }) => {
         const messages = toUplinkMessages(entries, rules);
         await sendBatch(link, messages, o.window, signal, (n) => {
@@ -192,6 +204,22 @@ class Uplink implements UplinkExtension {
 
   drained(seq?: number, timeoutMs = 30_000): Promise<boolean> {
     return this.follower ? this.follower.drained(seq, timeoutMs) : Promise.resolve(false);
+  }
+
+  /** The retained directory, once per connection; a refusal (ACL) is logged and not retried until the next one. */
+  private async sendDirectory(link: UplinkLink, prefix: string, body: Buffer): Promise<void> {
+    const connect = link.connectCount;
+    if (!link.connected || connect === this.directorySentOn) return;
+    this.directorySentOn = connect;
+    try {
+      await link.publish(cityTopics.site(prefix), body, true);
+    } catch (err) {
+      if (err instanceof LinkClosedError) return; // sent on the next connection
+      this.log?.warn(
+        { topic: cityTopics.site(prefix), error: err instanceof Error ? err.message : String(err) },
+        'the city broker refused the district directory (names for the city wall); see docs/city.md for the ACL',
+      );
+    }
   }
 
   private backlog(): { entries: number; oldestAgeMs: number } {

@@ -139,7 +139,7 @@ export class UplinkLink {
   }
 
   /** QoS 1 publish; resolves on PUBACK, rejects when the link closes first. Never queued offline. */
-  publish(topic: string, payload: Buffer): Promise<void> {
+  publish(topic: string, payload: Buffer, retain = false): Promise<void> {
     const client = this.client;
     if (!client || !this.connected) return Promise.reject(new LinkClosedError('not connected'));
     return new Promise((resolve, reject) => {
@@ -152,7 +152,7 @@ export class UplinkLink {
       };
       if (this.pending.size === 0) this.lastProgress = Date.now();
       this.pending.add(fail);
-      client.publish(topic, payload, { qos: 1 }, (err) => {
+      client.publish(topic, payload, { qos: 1, retain }, (err) => {
         if (settled) return;
         if (err) return fail(err);
         settled = true;
