@@ -18,51 +18,35 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../gateway/src/topics.js';
-import { type RunningGateway, startGateway } from '../support/gateway.js';
-import { type RunningMosquitto, startMosquitto } from '../support/mosquitto.js';
+import { cityWall, type RunningCity, startCity, uplinkHealth } from '../support/city.js';
+import type { RunningGateway } from '../support/gateway.js';
+import type { RunningMosquitto } from '../support/mosquitto.js';
 import { connectAs, end, Inbox } from '../support/mqtt.js';
 import { until } from '../support/wait.js';
-import {
-  CITY_PASSWORD,
-  CITY_USER,
-  cityWall,
-  districtEnv,
-  districtPassword,
-  districtUser,
-  districtYaml,
-  uplinkHealth,
-} from '../uplink/helpers.js';
 
 const D = 'dist-x';
 const WINDOW = 20;
 
+let cityTier: RunningCity;
 let broker: RunningMosquitto;
 let gw: RunningGateway;
 let duty: MqttClient;
 let dutyInbox: Inbox;
 
 beforeAll(async () => {
-  broker = await startMosquitto({
-    users: { [CITY_USER]: CITY_PASSWORD, [districtUser(D)]: districtPassword(D) },
-  });
-  gw = await startGateway({
-    siteYaml: districtYaml(D, broker.port, {
-      accept: ['rollcall', 'alert'],
-      window: WINDOW,
-      ackTimeout: '2s',
-    }),
-    env: districtEnv(D),
-  });
+  cityTier = await startCity([
+    { id: D, uplink: { accept: ['rollcall', 'alert'], window: WINDOW, ackTimeout: '2s' } },
+  ]);
+  broker = cityTier.broker;
+  gw = cityTier.gateways[0] as RunningGateway;
   duty = await connectAs(gw.mqttPort, 'U01-duty', 'secret', { clean: false, clientId: 'U01-duty-adv' });
   dutyInbox = new Inbox(duty);
   await duty.subscribeAsync(topics.unitFilter('U01'), { qos: 1 });
-  await until('uplink connected', async () => (await uplinkHealth(gw)).connected === true);
 }, 60_000);
 
 afterAll(async () => {
   await end(duty);
-  await gw?.stop();
-  await broker?.kill();
+  await cityTier?.stop();
 });
 
 /** Press `unit`'s panic (east zone) and resolve with the ms until U01's console (its neighbour) has it. */

@@ -17,27 +17,18 @@ import Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../gateway/src/topics.js';
-import { type RunningGateway, startGateway } from '../support/gateway.js';
-import { type RunningMosquitto, startMosquitto } from '../support/mosquitto.js';
+import { cityWall, parseCity, type RunningCity, startCity, uplinkHealth } from '../support/city.js';
+import type { RunningGateway } from '../support/gateway.js';
+import type { RunningMosquitto } from '../support/mosquitto.js';
 import { connectAs, end, Inbox } from '../support/mqtt.js';
 import { until } from '../support/wait.js';
-import {
-  CITY_PASSWORD,
-  CITY_USER,
-  cityWall,
-  districtEnv,
-  districtPassword,
-  districtUser,
-  districtYaml,
-  parseCity,
-  uplinkHealth,
-} from './helpers.js';
 
 const A = 'dist-a';
 const B = 'dist-b';
 const PER_DISTRICT = 1000;
 const OUTAGE_MS = 30_000;
 
+let cityTier: RunningCity;
 let broker: RunningMosquitto;
 let gwA: RunningGateway;
 let gwB: RunningGateway;
@@ -45,32 +36,16 @@ let city: MqttClient;
 let inbox: Inbox;
 
 beforeAll(async () => {
-  broker = await startMosquitto({
-    users: {
-      [CITY_USER]: CITY_PASSWORD,
-      [districtUser(A)]: districtPassword(A),
-      [districtUser(B)]: districtPassword(B),
-    },
-  });
   // A drains with a window of 1 so the SIGKILL below lands mid-backlog
-  [gwA, gwB] = await Promise.all([
-    startGateway({
-      siteYaml: districtYaml(A, broker.port, { accept: ['rollcall'], window: 1 }),
-      env: districtEnv(A),
-    }),
-    startGateway({ siteYaml: districtYaml(B, broker.port), env: districtEnv(B) }),
-  ]);
+  cityTier = await startCity([{ id: A, uplink: { accept: ['rollcall'], window: 1 } }, B]);
+  broker = cityTier.broker;
+  [gwA, gwB] = cityTier.gateways as [RunningGateway, RunningGateway];
   ({ client: city, inbox } = await cityWall(broker.port));
-  await until('both uplinks connected', async () => {
-    const [a, b] = await Promise.all([uplinkHealth(gwA), uplinkHealth(gwB)]);
-    return a.connected === true && b.connected === true;
-  });
 }, 60_000);
 
 afterAll(async () => {
   await end(city);
-  await Promise.all([gwA?.stop(), gwB?.stop()]);
-  await broker?.kill();
+  await cityTier?.stop();
 });
 
 function seen(site: string, pred: (o: Record<string, unknown>, topic: string) => boolean) {
