@@ -326,9 +326,26 @@ function accountText(a) {
   return 'name' in a ? a.name : t('dutyRoom', { name: a.dutyRoomOf });
 }
 
+/**
+ * What happened, in words from names: a panic names its unit, a notice keeps
+ * the operator's words (after the gateway's "who / for whom" prefix); other
+ * kinds say it with their label and unit alone (the gateway's text names
+ * devices and routes by id, and the city has no names for them).
+ * @param {CityStore} store
+ * @param {CityAlert} a
+ */
+function sentence(store, a) {
+  if (a.kind === 'panic') return t('msg.panic', { unit: store.unitName(a.district, a.unit) });
+  if (a.kind !== 'custom') return null;
+  const raw = (getLang() === 'zh' ? a.messageZh : a.messageEn)
+    .replace(/^【[^】]*】/, '')
+    .replace(/^\[[^\]]*\] /, '');
+  return raw.replace(/^.*?通知（[^）]*）：/, '').replace(/^Notice for .*? \(from [^)]*\): /, '');
+}
+
 /** One alert, read only. @param {CityStore} store @param {CityAlert} a */
 function cityCard(store, a) {
-  const lang = getLang();
+  const text = sentence(store, a);
   let ack = null;
   if (a.state === 'acknowledged') {
     const ackName = a.ackBy ? accountText(store.account(a.district, a.ackBy)) : a.ownerName;
@@ -340,7 +357,7 @@ function cityCard(store, a) {
     'article',
     {
       class: `alert city-alert kind-${a.kind} state-${a.state} sev-${a.severity}${a.escalated ? ' escalated' : ''}${a.mode ? ` mode-${a.mode}` : ''}`,
-      dataset: { kind: a.kind, state: a.state, id: a.id, unit: a.unit },
+      dataset: { kind: a.kind, state: a.state, id: a.id, district: a.district, unit: a.unit },
     },
     h(
       'div',
@@ -350,7 +367,7 @@ function cityCard(store, a) {
       a.mode ? h('span', { class: 'mode', text: t(`mode.${a.mode}`) }) : null,
       h('span', { class: 'unit', text: store.unitName(a.district, a.unit) }),
     ),
-    h('div', { class: 'msg', text: lang === 'zh' ? a.messageZh : a.messageEn }),
+    text ? h('div', { class: 'msg', text }) : null,
     h(
       'div',
       { class: 'meta' },
