@@ -7,7 +7,8 @@
  * - a panic in each district shows under its district and zone, with names
  *   from the districts' retained directories (no ids), the time since it
  *   was raised, Chinese without ASCII punctuation, English on demand;
- * - an acknowledgement at a district's duty room shows on the city wall;
+ * - an acknowledgement at a district's duty room shows on the city wall, and
+ *   a late repeat of the older state (lower `jseq`) does not undo it;
  * - hostile messages on the city broker (HTML in texts and names, malformed
  *   and non-object JSON, a 200 KB payload, wildcard-looking ids, a flood of
  *   600 alerts) inject nothing, keep the cards bounded and the page live;
@@ -215,6 +216,10 @@ describe('city wall in chromium', () => {
       ours.add(topic);
       await publish(monitor, topic, payload, 1);
     };
+    // a late repeat of district A's first state (an older jseq) must not undo the acknowledgement
+    const first = seen.messages.find((m) => m.topic === `city/v1/site/${A}/alert/east/U01`);
+    expect((first?.json as { state?: string }).state).toBe('raised');
+    await send(first?.topic ?? '', first?.payload ?? '');
     await send(
       'city/v1/site/evil/alert/east/U01',
       JSON.stringify({
@@ -302,6 +307,12 @@ describe('city wall in chromium', () => {
     expect(evil).toContain('<img src=x onerror="window.__pwned=1">');
     expect(evil).toContain('<script>window.__pwned=2</script>');
     expect(evil).toContain('<img src=y onerror="window.__pwned=3">');
+    expect(
+      await page.getAttribute(
+        `#districts article.alert[data-district="${A}"][data-id="${idA}"]`,
+        'data-state',
+      ),
+    ).toBe('acknowledged');
     // by priority: both districts' panics and the hostile notice are still shown
     for (const id of [idA, idB, 'A-evil-1'])
       expect(await page.$(`#districts article.alert[data-id="${id}"]`)).not.toBeNull();
