@@ -46,6 +46,8 @@ const sentTypes: number[] = [];
 /** Topics the test itself published on the city broker. */
 const ours = new Set<string>();
 let raw: RawSite;
+/** Uncaught errors and CSP violations of the page. */
+const pageErrors: string[] = [];
 
 function named(id: string) {
   return (r: RawDistrict) => {
@@ -79,6 +81,10 @@ beforeAll(async () => {
   await monitor.subscribeAsync('#', { qos: 1 });
   browser = await launchBrowser();
   page = await browser.context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
+  });
   page.on('websocket', (ws) =>
     ws.on('framesent', (f) => {
       const first = typeof f.payload === 'string' ? f.payload.charCodeAt(0) : f.payload[0];
@@ -340,7 +346,8 @@ describe('city wall in chromium', () => {
     expect(await page.$(`#districts article.alert[data-district="${B}"][data-id="${idB}"]`)).not.toBeNull();
   });
 
-  it('the page published nothing', async () => {
+  it('the page published nothing, threw nothing and broke no CSP rule', async () => {
+    expect(pageErrors).toEqual([]);
     // frames from the page: CONNECT (1), SUBSCRIBE (8), PUBACK (4) of deliveries, PINGREQ (12), DISCONNECT (14)
     expect(sentTypes.length).toBeGreaterThan(0);
     expect(sentTypes.filter((t) => t === 3)).toEqual([]);
