@@ -5,8 +5,9 @@
  * operator's publish would be (ingest/ops.ts). Everything else is refused
  * with a reason: other topics, retained messages (a broker replays those on
  * every subscribe, which would repeat a roll call), payloads over 4 KiB,
- * bad JSON, unknown units. A token bucket bounds how many commands per
- * minute reach the ingest lane that also carries panics.
+ * bad JSON, unknown units. (How many commands per minute reach the ingest
+ * lane that also carries panics is bounded by the extension, with the
+ * ingest's token bucket.)
  */
 import { MAX_PAYLOAD_BYTES } from '../../../devices/codecs/mqtt-json.js';
 import type { Account, Site } from '../config/site.js';
@@ -50,29 +51,6 @@ export function decodeDownstream(
   };
   const decoded = decodeOp({ type: 'ops', what }, payload, admin, rules.site, 'uplink');
   return decoded.ok ? { ok: true, what, input: decoded.value } : { ok: false, reason: decoded.reason };
-}
-
-/** A token bucket: `burst` commands at once, refilled at `perMinute`. */
-export class CommandBudget {
-  private tokens: number;
-  private last: number;
-
-  constructor(
-    private readonly burst: number,
-    private readonly perMinute: number,
-    now: number,
-  ) {
-    this.tokens = burst;
-    this.last = now;
-  }
-
-  take(now: number): boolean {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 60_000) * this.perMinute);
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
 }
 
 function clip(s: string): string {

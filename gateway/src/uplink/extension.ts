@@ -20,11 +20,12 @@
  * city is the only thing a stalled WAN can hold.
  */
 import type { Logger } from 'pino';
+import { TokenBuckets } from '../ingest/limits.js';
 import { JournalFollower } from '../journal/follower.js';
 import type { Extension, GatewayContext } from '../ports.js';
 import { cityTopics } from '../topics.js';
 import { directoryPayload } from './directory.js';
-import { CommandBudget, decodeDownstream } from './downstream.js';
+import { decodeDownstream } from './downstream.js';
 import { LinkClosedError, UplinkLink } from './link.js';
 import { type ForwardRules, toUplinkMessages } from './messages.js';
 import { createUplinkMetrics, type UplinkMetrics } from './metrics.js';
@@ -79,7 +80,8 @@ class Uplink implements UplinkExtension {
   private link: UplinkLink | null = null;
   private follower: JournalFollower | null = null;
   private metrics: UplinkMetrics | null = null;
-  private budget = new CommandBudget(COMMAND_BURST, COMMANDS_PER_MINUTE, Date.now());
+  /** One bucket (key "city"): COMMAND_BURST at once, refilled at COMMANDS_PER_MINUTE. */
+  private budget = new TokenBuckets({ perSecond: COMMANDS_PER_MINUTE / 60, burst: COMMAND_BURST }, 1);
   private forwarded = 0;
   private applied = 0;
   private refused = 0;
@@ -253,7 +255,7 @@ class Uplink implements UplinkExtension {
       this.refuse(topic, v.reason, 'refused');
       return;
     }
-    if (!this.budget.take(Date.now())) {
+    if (!this.budget.take(CITY_OPERATOR, Date.now())) {
       this.refuse(topic, `more than ${COMMANDS_PER_MINUTE} commands a minute from the city`, 'throttled');
       return;
     }
