@@ -172,41 +172,35 @@ export function normalise(o, district, zone, unit) {
 }
 
 /**
- * id → name pairs from a directory list, capped.
+ * id → value from a directory list (entries `{id, …}`), capped; entries without a value are left out.
+ * @template T
  * @param {unknown} list
- * @returns {Map<string, string>}
+ * @param {(o: Record<string, unknown>) => T | null} value
+ * @returns {Map<string, T>}
  */
-function names(list) {
-  /** @type {Map<string, string>} */
+function byId(list, value) {
+  /** @type {Map<string, T>} */
   const out = new Map();
   if (!Array.isArray(list)) return out;
   for (const item of list.slice(0, LIMITS.directory)) {
     const o = object(item);
     const id = ident(o?.id);
-    const name = str(o?.name, LIMITS.id);
-    if (id && name) out.set(id, name);
+    const v = o ? value(o) : null;
+    if (id && v !== null) out.set(id, v);
   }
   return out;
 }
 
-/**
- * Accounts from a directory: a name, or the unit of a duty room without one.
- * @param {unknown} list
- * @returns {Map<string, { name: string | null, unit: string | null }>}
- */
-function accounts(list) {
-  /** @type {Map<string, { name: string | null, unit: string | null }>} */
-  const out = new Map();
-  if (!Array.isArray(list)) return out;
-  for (const item of list.slice(0, LIMITS.directory)) {
-    const o = object(item);
-    const id = ident(o?.id);
-    const name = str(o?.name, LIMITS.id);
-    const unit = ident(o?.unit);
-    if (id && (name || unit)) out.set(id, { name, unit });
-  }
-  return out;
-}
+/** @param {unknown} list */
+const names = (list) => byId(list, (o) => str(o.name, LIMITS.id));
+
+/** Accounts: a name, or the unit of a duty room without one. @param {unknown} list */
+const accounts = (list) =>
+  byId(list, (o) => {
+    const name = str(o.name, LIMITS.id);
+    const unit = ident(o.unit);
+    return name || unit ? { name, unit } : null;
+  });
 
 export class CityStore {
   constructor() {
