@@ -14,11 +14,23 @@
  *   (at most 10 applied), the link stays up, forwarding goes on and a panic
  *   still reaches the console promptly; a retained command replayed by the
  *   broker at the district's next subscribe is refused.
+ * - A city broker whose ACL refuses the district's retained directory
+ *   (`{prefix}/site`): logged once per connection, forwarding goes on.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../gateway/src/topics.js';
-import { cityWall, type RunningCity, startCity, uplinkHealth } from '../support/city.js';
+import {
+  CITY_USER,
+  cityWall,
+  districtUser,
+  type RunningCity,
+  startCity,
+  uplinkHealth,
+} from '../support/city.js';
 import type { RunningGateway } from '../support/gateway.js';
 import type { RunningMosquitto } from '../support/mosquitto.js';
 import { connectAs, end, Inbox } from '../support/mqtt.js';
@@ -176,4 +188,50 @@ describe('city uplink adversity', () => {
       await end(city);
     }
   }, 60_000);
+});
+
+describe('city uplink adversity: a city broker that refuses the directory', () => {
+  it('an ACL without the {prefix}/site line: the refusal is logged, alerts and events still go up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gp-acl-'));
+    const acl = join(dir, 'acl');
+    const d = 'dist-noacl';
+    // the district may write its alerts and events, not its directory; the wall reads everything
+    writeFileSync(
+      acl,
+      [
+        `user ${districtUser(d)}`,
+        `topic write city/v1/site/${d}/alert/#`,
+        `topic write city/v1/site/${d}/events/#`,
+        `user ${CITY_USER}`,
+        'topic read city/v1/site/#',
+        '',
+      ].join('\n'),
+    );
+    const tier = await startCity([d], { mosquitto: { extra: [`acl_file ${acl}`] } });
+    const { client: wall, inbox: walled } = await cityWall(tier.broker.port, 'city-wall-acl');
+    try {
+      const g = tier.gateways[0] as RunningGateway;
+      await until('the refusal logged', () => g.logs().includes('refused the district directory'), 10_000);
+      const button = await connectAs(g.mqttPort, 'U01-PANIC-1');
+      await button.publishAsync(topics.device('U01-PANIC-1', 'panic'), '{"state":"pressed","seq":1}', {
+        qos: 1,
+      });
+      await end(button);
+      await walled.waitFor(
+        (m) =>
+          m.topic === `city/v1/site/${d}/alert/east/U01` && (m.json as { kind?: string }).kind === 'panic',
+        5000,
+        'the panic at the city',
+      );
+      expect(walled.messages.some((m) => m.topic.endsWith('/site'))).toBe(false);
+      const h = await until('drained', async () => {
+        const v = await uplinkHealth(g);
+        return v.backlog?.entries === 0 && v;
+      });
+      expect(h).toMatchObject({ connected: true, inFlight: 0 });
+    } finally {
+      await end(wall);
+      await tier.stop();
+    }
+  });
 });

@@ -41,6 +41,12 @@ const COMMAND_BURST = 10;
 const COMMANDS_PER_MINUTE = 10;
 const REFUSAL_LOG_MS = 10_000;
 const REFUSAL_LOG_LINES = 10;
+/**
+ * A broker that refuses the directory (ACL) may close the link for it
+ * (Mosquitto does over MQTT 5): it is tried again only after this long, so
+ * the refusal never turns into a reconnect loop that starves the batches.
+ */
+const DIRECTORY_RETRY_MS = 3600_000;
 
 export interface UplinkHealth extends Record<string, unknown> {
   enabled: true;
@@ -89,6 +95,8 @@ class Uplink implements UplinkExtension {
   private refusalLog = { at: 0, logged: 0, suppressed: 0 };
   /** The link's connect count the directory was last sent on. */
   private directorySentOn = 0;
+  /** After a refusal: not before this time. */
+  private directoryHoldUntil = 0;
 
   constructor(
     private readonly config: UplinkConfig,
@@ -208,18 +216,19 @@ class Uplink implements UplinkExtension {
     return this.follower ? this.follower.drained(seq, timeoutMs) : Promise.resolve(false);
   }
 
-  /** The retained directory, once per connection; a refusal (ACL) is logged and not retried until the next one. */
+  /** The retained directory, once per connection; after a refusal (ACL), logged, not again for an hour. */
   private async sendDirectory(link: UplinkLink, prefix: string, body: Buffer): Promise<void> {
     const connect = link.connectCount;
-    if (!link.connected || connect === this.directorySentOn) return;
+    if (!link.connected || connect === this.directorySentOn || Date.now() < this.directoryHoldUntil) return;
     this.directorySentOn = connect;
     try {
       await link.publish(cityTopics.site(prefix), body, true);
     } catch (err) {
       if (err instanceof LinkClosedError) return; // sent on the next connection
+      this.directoryHoldUntil = Date.now() + DIRECTORY_RETRY_MS;
       this.log?.warn(
         { topic: cityTopics.site(prefix), error: err instanceof Error ? err.message : String(err) },
-        'the city broker refused the district directory (names for the city wall); see docs/city.md for the ACL',
+        'the city broker refused the district directory (names for the city wall); tried again in an hour; see docs/city.md for the ACL',
       );
     }
   }
