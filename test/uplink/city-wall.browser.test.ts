@@ -224,8 +224,9 @@ describe('city wall in chromium', () => {
     };
     // a late repeat of district A's first state (an older jseq) must not undo the acknowledgement
     const first = seen.messages.find((m) => m.topic === `city/v1/site/${A}/alert/east/U01`);
-    expect((first?.json as { state?: string }).state).toBe('raised');
-    await send(first?.topic ?? '', first?.payload ?? '');
+    if (!first) throw new Error("district A's first alert message is missing");
+    expect((first.json as { state?: string }).state).toBe('raised');
+    await send(first.topic, first.payload);
     await send(
       'city/v1/site/evil/alert/east/U01',
       JSON.stringify({
