@@ -1,8 +1,9 @@
 /** Chinese and English names used by the bulletin renderers. */
 import type { AlertKind } from '../model/alert.js';
+import type { Texts } from '../model/texts.js';
 import type { PointsRules } from './types.js';
 
-export const KIND_LABELS: Record<AlertKind, { zh: string; en: string }> = {
+export const KIND_LABELS: Record<AlertKind, Texts> = {
   panic: { zh: '紧急报警', en: 'Panic' },
   patrol_missed: { zh: '漏巡', en: 'Patrol missed' },
   patrol_late: { zh: '巡逻迟到', en: 'Patrol late' },
@@ -12,7 +13,7 @@ export const KIND_LABELS: Record<AlertKind, { zh: string; en: string }> = {
   custom: { zh: '其他警情', en: 'Other' },
 };
 
-export const POINT_LABELS: Record<keyof PointsRules, { zh: string; en: string }> = {
+export const POINT_LABELS: Record<keyof PointsRules, Texts> = {
   checkpoint: { zh: '巡逻打卡', en: 'Checkpoint visited' },
   rollcall_answered: { zh: '点名到岗', en: 'Roll call answered' },
   alert_acknowledged: { zh: '警情确认', en: 'Alert acknowledged' },

@@ -4,6 +4,7 @@
  * English with `lang: 'en'` (/bulletin?format=csv&lang=en); ids and names
  * stay as they are in either.
  */
+import { textsOf } from '../model/texts.js';
 import { KIND_LABELS, POINT_LABELS } from './labels.js';
 import type { Bulletin, PointsRules } from './types.js';
 
@@ -227,7 +228,7 @@ export function renderBulletinCsv(b: Bulletin, lang: CsvLang = 'zh'): Record<Csv
         d.id,
         d.unit,
         d.name,
-        t(KIND_LABELS[d.kind as keyof typeof KIND_LABELS]?.zh ?? d.kind, d.kind),
+        t(textsOf(KIND_LABELS, d.kind).zh, d.kind),
         t(d.mode === 'drill' ? '演练' : '按钮测试', d.mode),
         d.raisedAt,
         d.viewMs,

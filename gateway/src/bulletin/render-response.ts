@@ -6,6 +6,7 @@
  * recorded", never 0.
  */
 import { DateTime } from 'luxon';
+import { textsOf } from '../model/texts.js';
 import { KIND_LABELS } from './labels.js';
 import { kpi, table } from './render-parts.js';
 import { escapeXml as esc } from './svg.js';
@@ -63,7 +64,7 @@ export function renderResponse(b: Bulletin): string {
     r.drills.map((d) => [
       DateTime.fromISO(d.raisedAt, { zone: tz }).toFormat('M月d日 HH:mm'),
       d.name,
-      KIND_LABELS[d.kind as keyof typeof KIND_LABELS]?.zh ?? d.kind,
+      textsOf(KIND_LABELS, d.kind).zh,
       d.mode === 'drill' ? '演练' : '按钮测试',
       secs(d.viewMs),
       secs(d.ackMs),

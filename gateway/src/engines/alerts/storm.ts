@@ -7,7 +7,7 @@
  */
 import type { Site } from '../../config/site.js';
 import type { AlertGroup, AlertKind, GroupMember } from '../../model/alert.js';
-import type { Texts } from './messages.js';
+import { type Texts, textsOf } from '../../model/texts.js';
 
 export class StormWindow {
   private readonly times = new Map<string, number[]>();
@@ -92,7 +92,7 @@ const KIND_TEXT: Record<string, Texts> = {
 export function groupText(site: Site, kind: AlertKind, unit: string, group: AlertGroup): Texts {
   const name = site.units.get(unit)?.name;
   const u = name ? { zh: `${name}(${unit})`, en: `${name} (${unit})` } : { zh: unit, en: unit };
-  const k = KIND_TEXT[kind] ?? { zh: kind, en: kind };
+  const k = textsOf(KIND_TEXT, kind);
   const devices = group.members.flatMap((m) => (m.device ? [m.device] : []));
   const list =
     devices.length > 0 ? `：${devices.slice(0, 10).join('、')}${devices.length > 10 ? '…' : ''}` : '';

@@ -10,6 +10,7 @@ import type { RouteConfig } from '../../config/schema.js';
 import type { Site } from '../../config/site.js';
 import type { AlertKind, AlertRequest, Severity } from '../../model/alert.js';
 import type { TapEvent } from '../../model/event.js';
+import type { Texts } from '../../model/texts.js';
 import { checkpointLabel, whoLabel } from './alerts.js';
 import type { PatrolException } from './rules.js';
 import { iso, localClock } from './time.js';
@@ -26,7 +27,7 @@ const KIND: Record<PatrolException, AlertKind> = {
   overdue: 'patrol_missed',
 };
 
-const TEXT: Record<Exclude<PatrolException, 'overdue' | 'clock_drift'>, { zh: string; en: string }> = {
+const TEXT: Record<Exclude<PatrolException, 'overdue' | 'clock_drift'>, Texts> = {
   early: { zh: '巡更过早', en: 'Patrol early' },
   rescan: { zh: '巡更重复打点', en: 'Patrol rescan' },
   impossible_travel: { zh: '巡更疑似代巡：两点间用时过短', en: 'Patrol impossible travel' },
