@@ -14,6 +14,8 @@
  *   600 alerts) inject nothing, keep the cards bounded and the page live;
  * - the broker restarts while a district resolves its panic: the page
  *   reconnects and the card leaves;
+ * - a reload shows the same wall (snapshot in the browser's storage, the
+ *   same persistent session);
  * - the page publishes nothing: no MQTT PUBLISH frame leaves the browser,
  *   and a monitor subscribed to `#` sees only what districts and the test sent.
  */
@@ -345,6 +347,30 @@ describe('city wall in chromium', () => {
       30_000,
     );
     expect(await page.$(`#districts article.alert[data-district="${B}"][data-id="${idB}"]`)).not.toBeNull();
+  });
+
+  it('a reload keeps the wall (saved snapshot, same persistent session)', async () => {
+    // saved at most 2 s after the last change: the resolve of A's panic
+    await until('the wall saved without the resolved card', () =>
+      page.evaluate(
+        ({ a, ida, b, idb }) =>
+          Object.keys(localStorage).some((k) => {
+            if (!k.startsWith('gp.city.wall.')) return false;
+            const open =
+              (JSON.parse(localStorage.getItem(k) ?? '{}') as { open?: { district: string; id: string }[] })
+                .open ?? [];
+            const has = (d: string, id: string) => open.some((x) => x.district === d && x.id === id);
+            return !has(a, ida) && has(b, idb);
+          }),
+        { a: A, ida: idA, b: B, idb: idB },
+      ),
+    );
+    await page.reload();
+    await page.waitForSelector('#conn[data-state="online"]', { timeout: 30_000 });
+    await page.waitForSelector(`#districts article.alert[data-district="${B}"][data-id="${idB}"]`, {
+      timeout: 15_000,
+    });
+    expect(await page.$(`#districts article.alert[data-district="${A}"][data-id="${idA}"]`)).toBeNull();
   });
 
   it('the page published nothing, threw nothing and broke no CSP rule', async () => {
