@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { floodUntilClosed } from '../support/flood.js';
 import { type RunningGateway, SMALL_SITE, startGateway } from '../support/gateway.js';
 import { closed, connectAs, end, Inbox, publish, subscribe } from '../support/mqtt.js';
 import { until } from '../support/wait.js';
@@ -100,30 +101,9 @@ gateway:
     // taps, QoS 1, 20 in flight, until the gateway stops acknowledging them (it closes the connection)
     const wand = await connectAs(running.mqttPort, 'G001-WAND');
     clients.push(wand);
-    let acked = 0;
-    await new Promise<void>((resolve) => {
-      wand.once('close', () => resolve());
-      let seq = 0;
-      const next = (): void => {
-        if (seq >= 20_000) {
-          resolve();
-          return;
-        }
-        seq += 1;
-        wand.publish(
-          'gp/v1/dev/G001-WAND/tap',
-          JSON.stringify({ uid: '04D1E2F3', seq }),
-          { qos: 1 },
-          (err) => {
-            if (!err) {
-              acked++;
-              next();
-            }
-          },
-        );
-      };
-      for (let i = 0; i < 20; i++) next();
-    });
+    const acked = (
+      await floodUntilClosed(wand, 'gp/v1/dev/G001-WAND/tap', (seq) => ({ uid: '04D1E2F3', seq }))
+    ).length;
     expect(acked).toBeGreaterThan(100);
     expect(acked).toBeLessThan(20_000);
     const health = await fetch(running.url('/healthz'));

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { floodUntilClosed } from '../support/flood.js';
 import { type RunningGateway, SMALL_SITE, startGateway } from '../support/gateway.js';
 import { connectAs } from '../support/mqtt.js';
 
@@ -27,32 +28,10 @@ gateway:
     gw = await startGateway({ siteYaml, env: { GUARDPOST_JOURNAL_MAX_MB: '0.4' } });
     const running = gw;
     expect((await fetch(running.url('/healthz'))).status).toBe(200);
-    const acked = new Set<number>();
     const wand = await connectAs(running.mqttPort, 'G001-WAND', 'secret', { reconnectPeriod: 0 });
-    await new Promise<void>((resolve) => {
-      wand.once('close', () => resolve());
-      let seq = 0;
-      const next = (): void => {
-        if (seq >= 20_000) {
-          resolve();
-          return;
-        }
-        seq += 1;
-        const s = seq;
-        wand.publish(
-          'gp/v1/dev/G001-WAND/tap',
-          JSON.stringify({ uid: '04D1E2F3', seq: s }),
-          { qos: 1 },
-          (err) => {
-            if (!err) {
-              acked.add(s);
-              next();
-            }
-          },
-        );
-      };
-      for (let i = 0; i < 20; i++) next();
-    });
+    const acked = new Set(
+      await floodUntilClosed(wand, 'gp/v1/dev/G001-WAND/tap', (seq) => ({ uid: '04D1E2F3', seq })),
+    );
     expect(acked.size).toBeGreaterThan(0);
     expect(acked.size).toBeLessThan(20_000);
     const health = await fetch(running.url('/healthz'));
