@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ROOT } from '../support/gateway.js';
+import { Arrivals } from '../support/wait.js';
 
 const require = createRequire(import.meta.url);
 
@@ -43,41 +44,17 @@ export function gatewayNode(mqttPort: number, user = 'tech1'): object {
 
 /** Messages a helper node receives, with a wait. */
 export class Collector {
-  readonly msgs: Record<string, unknown>[] = [];
-  private waiters: {
-    pred: (m: Record<string, unknown>) => boolean;
-    resolve: (m: Record<string, unknown>) => void;
-  }[] = [];
+  private readonly arrivals = new Arrivals<Record<string, unknown>>((ms) => JSON.stringify(ms));
+  readonly msgs = this.arrivals.items;
   constructor(node: RedNode) {
-    node.on('input', (msg) => {
-      this.msgs.push(msg);
-      this.waiters = this.waiters.filter((w) => {
-        if (!w.pred(msg)) return true;
-        w.resolve(msg);
-        return false;
-      });
-    });
+    node.on('input', (msg) => this.arrivals.add(msg));
   }
   waitFor(
     pred: (m: Record<string, unknown>) => boolean,
     timeoutMs = 10_000,
     what = 'message',
   ): Promise<Record<string, unknown>> {
-    const found = this.msgs.find(pred);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(
-        () => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.msgs)}`)),
-        timeoutMs,
-      );
-      this.waiters.push({
-        pred,
-        resolve: (m) => {
-          clearTimeout(t);
-          resolve(m);
-        },
-      });
-    });
+    return this.arrivals.waitFor(pred, timeoutMs, what);
   }
 }
 

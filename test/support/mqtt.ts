@@ -1,5 +1,6 @@
 /** Real mqtt.js clients for integration tests. */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { Arrivals } from './wait.js';
 
 export function connectAs(
   port: number,
@@ -33,11 +34,10 @@ export function connectAs(
 
 /** Collects messages on a client; `waitFor` resolves when a matching one arrives. */
 export class Inbox {
-  readonly messages: { topic: string; payload: Buffer; json: unknown }[] = [];
-  private waiters: {
-    pred: (m: Inbox['messages'][number]) => boolean;
-    resolve: (m: Inbox['messages'][number]) => void;
-  }[] = [];
+  private readonly arrivals = new Arrivals<{ topic: string; payload: Buffer; json: unknown }>((ms) =>
+    ms.map((m) => m.topic).join(', '),
+  );
+  readonly messages = this.arrivals.items;
 
   constructor(client: MqttClient) {
     client.on('message', (topic, payload) => {
@@ -47,15 +47,7 @@ export class Inbox {
       } catch {
         json = payload.toString();
       }
-      const m = { topic, payload, json };
-      this.messages.push(m);
-      this.waiters = this.waiters.filter((w) => {
-        if (w.pred(m)) {
-          w.resolve(m);
-          return false;
-        }
-        return true;
-      });
+      this.arrivals.add({ topic, payload, json });
     });
   }
 
@@ -64,24 +56,7 @@ export class Inbox {
     timeoutMs = 10_000,
     what = 'message',
   ): Promise<Inbox['messages'][number]> {
-    const found = this.messages.find(pred);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(
-        () =>
-          reject(
-            new Error(`timed out waiting for ${what}; got ${this.messages.map((m) => m.topic).join(', ')}`),
-          ),
-        timeoutMs,
-      );
-      this.waiters.push({
-        pred,
-        resolve: (m) => {
-          clearTimeout(t);
-          resolve(m);
-        },
-      });
-    });
+    return this.arrivals.waitFor(pred, timeoutMs, what);
   }
 }
 

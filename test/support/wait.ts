@@ -29,3 +29,42 @@ export async function until<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * Things that arrive on their own (messages, node outputs), kept in order,
+ * with a wait for one that matches: already there, or the next to come
+ * within `timeoutMs`; the timeout names `what` and what did arrive.
+ */
+export class Arrivals<T> {
+  readonly items: T[] = [];
+  private waiters: { pred: (m: T) => boolean; resolve: (m: T) => void }[] = [];
+
+  constructor(private readonly describe: (items: readonly T[]) => string) {}
+
+  add(m: T): void {
+    this.items.push(m);
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.pred(m)) return true;
+      w.resolve(m);
+      return false;
+    });
+  }
+
+  waitFor(pred: (m: T) => boolean, timeoutMs = 10_000, what = 'message'): Promise<T> {
+    const found = this.items.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(
+        () => reject(new Error(`timed out waiting for ${what}; got ${this.describe(this.items)}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        pred,
+        resolve: (m) => {
+          clearTimeout(t);
+          resolve(m);
+        },
+      });
+    });
+  }
+}
