@@ -94,17 +94,13 @@ export class Bench<E extends Engine> {
   }
 }
 
-/** A tap event as the pipeline's normaliser builds it. */
-export function tap(bench: Bench<Engine>, device: string, uid: string, at: number): TapEvent {
-  const site = bench.site;
-  const d = site.devices.get(device);
+/** The fields every event of `device` at `at` carries as the normaliser builds it (next seq, over MQTT, no skew). */
+function eventBase(bench: Bench<Engine>, device: string, at: number) {
+  const d = bench.site.devices.get(device);
   if (!d) throw new Error(`no device ${device}`);
-  const unit = site.units.get(d.unit);
+  const unit = bench.site.units.get(d.unit);
   if (!unit) throw new Error(`no unit ${d.unit}`);
-  const cp = site.checkpointByTag.get(uid);
-  const guard = site.guardByCard.get(uid);
-  return {
-    kind: 'tap',
+  const base = {
     device,
     zone: unit.zone,
     unit: unit.id,
@@ -112,7 +108,20 @@ export function tap(bench: Bench<Engine>, device: string, uid: string, at: numbe
     at,
     receivedAt: at,
     skewed: false,
-    transport: 'mqtt',
+    transport: 'mqtt' as const,
+  };
+  return { d, base };
+}
+
+/** A tap event as the pipeline's normaliser builds it. */
+export function tap(bench: Bench<Engine>, device: string, uid: string, at: number): TapEvent {
+  const site = bench.site;
+  const { d, base } = eventBase(bench, device, at);
+  const cp = site.checkpointByTag.get(uid);
+  const guard = site.guardByCard.get(uid);
+  return {
+    kind: 'tap',
+    ...base,
     uid,
     uidKind: cp ? 'tag' : guard ? 'card' : 'unknown',
     checkpoint: cp ? cp.id : guard ? (d.checkpoint ?? null) : null,
@@ -145,23 +154,13 @@ export function rollcallAnswer(
   at: number,
 ): RollcallEvent {
   const site = bench.site;
-  const d = site.devices.get(terminal);
-  if (!d) throw new Error(`no device ${terminal}`);
-  const unit = site.units.get(d.unit);
-  if (!unit) throw new Error(`no unit ${d.unit}`);
+  const { base } = eventBase(bench, terminal, at);
   const byId = site.guards.get(uidOrGuard);
   const uid = byId ? byId.card : uidOrGuard;
   const guard = site.guardByCard.get(uid);
   return {
     kind: 'rollcall',
-    device: terminal,
-    zone: unit.zone,
-    unit: unit.id,
-    seq: bench.nextSeq(),
-    at,
-    receivedAt: at,
-    skewed: false,
-    transport: 'mqtt',
+    ...base,
     call,
     uid,
     guard: guard?.id ?? null,
