@@ -52,6 +52,11 @@ export class PatrolEngine implements Engine {
   private readonly rules: PatrolRules;
   private readonly protectedList: [string, number][];
   private readonly protectedMap: Map<string, number>;
+  /** Ids of `state.finished` → its index; rebuilt when `finished` is replaced (prune, restore). */
+  private finishedAt = new Map<string, number>();
+  private finishedOf: TourRecord[] | null = null;
+  /** route → its `state.starts` array (by identity, replaced at prune) and the same instants as a set. */
+  private readonly startSets = new Map<string, { of: number[]; set: Set<number> }>();
 
   constructor(private readonly site: Site) {
     this.rules = new PatrolRules(site);
@@ -371,9 +376,12 @@ export class PatrolEngine implements Engine {
       this.state.judged.push(open);
       if (this.state.judged.length > MAX_JUDGED) this.state.judged.shift();
     }
-    const i = this.state.finished.findIndex((r) => r.id === record.id);
-    if (i < 0) this.state.finished.push(record);
-    else if ((record.revision ?? 0) > (this.state.finished[i]?.revision ?? 0))
+    const index = this.finishedIndex();
+    const i = index.get(record.id);
+    if (i === undefined) {
+      index.set(record.id, this.state.finished.length);
+      this.state.finished.push(record);
+    } else if ((record.revision ?? 0) > (this.state.finished[i]?.revision ?? 0))
       this.state.finished[i] = record;
     this.noteStart(record.route, record.startedAt);
     return notePatrol(this.site, this.protectedMap, this.state, record);
@@ -381,7 +389,15 @@ export class PatrolEngine implements Engine {
 
   private noteStart(route: string, at: number): void {
     const starts = this.state.starts[route] ?? [];
-    if (!starts.includes(at)) starts.push(at);
+    let seen = this.startSets.get(route);
+    if (seen?.of !== starts) {
+      seen = { of: starts, set: new Set(starts) };
+      this.startSets.set(route, seen);
+    }
+    if (!seen.set.has(at)) {
+      starts.push(at);
+      seen.set.add(at);
+    }
     this.state.starts[route] = starts;
   }
 
@@ -413,11 +429,21 @@ export class PatrolEngine implements Engine {
   }
 
   private idTaken(id: string, taken: Set<string>): boolean {
-    return (
-      taken.has(id) ||
-      this.state.open.some((t) => t.id === id) ||
-      this.state.finished.some((r) => r.id === id)
-    );
+    return taken.has(id) || this.state.open.some((t) => t.id === id) || this.finishedIndex().has(id);
+  }
+
+  /**
+   * Finished tours by id: a long offline upload finishes thousands of tours
+   * between two prunes, and a linear search per record made it quadratic.
+   * `finished` is only pushed to or replaced whole, so the array's identity
+   * says when the index must be rebuilt.
+   */
+  private finishedIndex(): Map<string, number> {
+    if (this.finishedOf !== this.state.finished) {
+      this.finishedAt = new Map(this.state.finished.map((r, i) => [r.id, i]));
+      this.finishedOf = this.state.finished;
+    }
+    return this.finishedAt;
   }
 
   /** "T-<route>-<local yyyyMMddHHmmss>-<wand|guard|joint>", suffixed when taken. */
