@@ -23,7 +23,7 @@ import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { mulberry32 } from '../../simulators/prng.js';
 import { hashPassword, verifyPassword } from '../src/auth/password.js';
-import { CHECKPOINT_NAMES, GIVEN, type Kind, SURNAMES, ZONES, type ZoneDef } from './district.js';
+import { CHECKPOINT_NAMES, GIVEN, type Kind, OPERATORS, SURNAMES, ZONES, type ZoneDef } from './district.js';
 
 export const DEMO_PASSWORD = 'guardpost-demo';
 const DEMO_HASH = 'scrypt$16384$8$1$kVUfNAUyoP4QvpFGw+kCcg==$puRdG0zhpYoqW/UeNoZeZYTBXz+aq8zTguCcxfGRNSM=';
@@ -305,27 +305,17 @@ export function generateDemoSite(hashValue: string): string {
     );
   line();
   line('operators:');
-  line(
-    `  - ${flow([
-      ['id', 'police-yanghe'],
-      ['role', 'admin'],
-      ['password_hash', hash()],
-    ])}   # 洋河派出所`,
-  );
-  line(
-    `  - ${flow([
-      ['id', 'patrol-brigade'],
-      ['role', 'admin'],
-      ['password_hash', hash()],
-    ])}   # 巡特警大队`,
-  );
-  line(
-    `  - ${flow([
-      ['id', 'tech1'],
-      ['role', 'technician'],
-      ['password_hash', hash()],
-    ])}`,
-  );
+  // names: what the screens and alert texts show instead of the account ids
+  for (const [id, role, name] of OPERATORS) {
+    line(
+      `  - ${flow([
+        ['id', id],
+        ['name', name],
+        ['role', role],
+        ['password_hash', hash()],
+      ])}`,
+    );
+  }
   line();
   line('# The nightly system roll call (系统点名) of every unit.');
   line('rollcall: { at: ["22:00"], window: 2m }');
