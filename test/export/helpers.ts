@@ -1,6 +1,7 @@
 import type { JournalBody, RollcallUnitResult, TourRecord } from '../../gateway/src/journal/types.js';
 import type { AlertPayload } from '../../gateway/src/model/alert.js';
 import type { HeartbeatEvent, PanicEvent, StatusEvent, TapEvent } from '../../gateway/src/model/event.js';
+import { panicAlert } from '../support/alert.js';
 import { smallSite } from '../support/site.js';
 
 export { smallSite };
@@ -80,24 +81,7 @@ export function alert(
   state: AlertPayload['state'],
   over: Partial<AlertPayload> = {},
 ): JournalBody {
-  const iso = new Date(at).toISOString();
-  const payload: AlertPayload = {
-    id: 'A-1',
-    kind: 'panic',
-    state,
-    severity: 'critical',
-    zone: 'east',
-    unit: 'U02',
-    device: 'U02-PANIC-1',
-    checkpoint: null,
-    guard: null,
-    route: null,
-    raisedAt: iso,
-    updatedAt: iso,
-    ackBy: state === 'acknowledged' ? 'U01-duty' : null,
-    message: '紧急按钮 / panic',
-    ...over,
-  };
+  const payload = panicAlert(at, { state, ackBy: state === 'acknowledged' ? 'U01-duty' : null, ...over });
   return {
     type: 'alert',
     alert: payload,

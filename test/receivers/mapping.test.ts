@@ -9,6 +9,7 @@ import type { JournalBody } from '../../gateway/src/journal/types.js';
 import type { AlertPayload } from '../../gateway/src/model/alert.js';
 import { DEFAULT_KINDS, reportCodes, reportOf, zoneNumber } from '../../gateway/src/receivers/mapping.js';
 import { receiverSchema } from '../../gateway/src/receivers/schema.js';
+import { panicAlert } from '../support/alert.js';
 import { smallSite } from '../support/site.js';
 
 const site = smallSite((raw) => {
@@ -18,23 +19,10 @@ const site = smallSite((raw) => {
 const filter = { receiverId: 'arc-1', kinds: DEFAULT_KINDS };
 
 function record(a: Partial<AlertPayload> & Record<string, unknown>, action?: string): JournalBody {
-  const alert = {
-    id: 'A-1',
-    kind: 'panic',
-    state: 'raised',
-    severity: 'critical',
-    zone: 'east',
-    unit: 'U02',
-    device: 'U02-PANIC-1',
-    checkpoint: null,
-    guard: null,
-    route: null,
-    raisedAt: '2026-12-02T00:00:00.000Z',
-    updatedAt: '2026-12-02T00:00:00.000Z',
-    ackBy: null,
+  const alert = panicAlert(Date.parse('2026-12-02T00:00:00.000Z'), {
     message: 'x',
     ...a,
-  } as AlertPayload;
+  } as Partial<AlertPayload>);
   const body = { type: 'alert', alert, key: 'k', targets: ['U02'], escalateAt: null } as JournalBody;
   return action
     ? ({ ...body, action: { action, by: 'x', at: alert.updatedAt, from: 'mqtt' } } as JournalBody)
