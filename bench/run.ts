@@ -14,6 +14,7 @@ import { dc09Bench } from './dc09.js';
 import { districtBench } from './district.js';
 import { footprintBench } from './footprint.js';
 import { ingestBench } from './ingest.js';
+import { offlineUploadBench } from './offline-upload.js';
 import { ROOT } from './lib/children.js';
 import { formatTable } from './lib/format.js';
 import type { BenchContext, BenchReport } from './lib/types.js';
@@ -27,6 +28,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchReport>> = {
   district: districtBench,
   profile: profileBench,
   dc09: dc09Bench,
+  'offline-upload': offlineUploadBench,
 };
 
 async function main(): Promise<void> {
