@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeBulletin } from '../../gateway/src/bulletin/compute.js';
-import { Entries, testSite } from './fixtures.js';
+import { addJointRoute, Entries, testSite } from './fixtures.js';
 
 const W = '2026-W48'; // Mon 23 Nov .. Sun 29 Nov 2026, Asia/Shanghai
 
@@ -58,16 +58,7 @@ describe('(1) preventable cases: raised alerts by kind, this week vs last week',
 });
 
 describe('(2) patrol activity', () => {
-  const site = testSite((raw) => {
-    const routes = raw.routes as Record<string, unknown>[];
-    routes.push({
-      id: 'east-joint',
-      zone: 'east',
-      checkpoints: ['CP-E-01', 'CP-E-03'],
-      maxDuration: '1h',
-      joint: true,
-    });
-  });
+  const site = testSite(addJointRoute);
   const e = new Entries()
     .tour('2026-11-23T21:00', {
       id: 'T1',

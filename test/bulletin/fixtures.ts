@@ -17,6 +17,17 @@ export function testSite(change?: (raw: RawSite) => void): Site {
   return smallSite(change);
 }
 
+/** Adds the joint route `east-joint` (CP-E-01, CP-E-03) to a raw site: for testSite(). */
+export function addJointRoute(raw: RawSite): void {
+  (raw.routes as Record<string, unknown>[]).push({
+    id: 'east-joint',
+    zone: 'east',
+    checkpoints: ['CP-E-01', 'CP-E-03'],
+    maxDuration: '1h',
+    joint: true,
+  });
+}
+
 /** Local wall-clock time in Asia/Shanghai → epoch ms. */
 export const local = (iso: string): number => DateTime.fromISO(iso, { zone: TZ }).toMillis();
 

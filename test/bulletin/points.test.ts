@@ -2,16 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { computeBulletin } from '../../gateway/src/bulletin/compute.js';
 import { pointsRules } from '../../gateway/src/bulletin/points.js';
 import { DEFAULT_POINTS } from '../../gateway/src/bulletin/types.js';
-import { Entries, testSite } from './fixtures.js';
+import { addJointRoute, Entries, testSite } from './fixtures.js';
 
 const site = testSite((raw) => {
-  (raw.routes as Record<string, unknown>[]).push({
-    id: 'east-joint',
-    zone: 'east',
-    checkpoints: ['CP-E-01', 'CP-E-03'],
-    maxDuration: '1h',
-    joint: true,
-  });
+  addJointRoute(raw);
   raw.points = { checkpoint: 2, bogus: 100 };
 });
 

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { computeBulletin } from '../../gateway/src/bulletin/compute.js';
-import { Entries, testSite } from './fixtures.js';
+import { addJointRoute, Entries, testSite } from './fixtures.js';
 
 const W = '2026-W48';
-const site = testSite((raw) => {
-  (raw.routes as Record<string, unknown>[]).push({
-    id: 'east-joint',
-    zone: 'east',
-    checkpoints: ['CP-E-01', 'CP-E-03'],
-    maxDuration: '1h',
-    joint: true,
-  });
-});
+const site = testSite(addJointRoute);
 
 function shortfalls(): Entries {
   const e = new Entries()
