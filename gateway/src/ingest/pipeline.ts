@@ -62,6 +62,8 @@ type Item =
       origin: MessageOrigin;
       resolve: (r: IngestResult) => void;
       reject: (e: Error) => void;
+      /** A records message taken over several turns: its expanded taps, how far it got, its last result. */
+      records?: { events: DeviceEvent[]; next: number; last: IngestResult };
     }
   | { type: 'op'; input: OpInput; resolve: (r: IngestResult) => void; reject: (e: Error) => void };
 
@@ -260,20 +262,31 @@ export class Pipeline implements IngestPort {
             return { status: 'accepted', seq: entry.seq };
           };
           if (item.message.kind === 'records') {
-            // an offline wand's batch: one input, its records journaled in this transaction (records.ts)
-            const expanded = expandRecords(item.message, item.origin, this.deps.site, now);
-            if (!expanded.ok) {
-              rejects.push({ item, reason: expanded.reason });
-              results[i] = { status: 'rejected', reason: expanded.reason };
-              return;
+            // an offline wand's batch: one input (records.ts). Its taps are journaled a budget's
+            // worth per turn, so a panic is not held behind 1,000 of them; the message is
+            // acknowledged once its last tap is committed.
+            if (!item.records) {
+              const expanded = expandRecords(item.message, item.origin, this.deps.site, now);
+              if (!expanded.ok) {
+                rejects.push({ item, reason: expanded.reason });
+                results[i] = { status: 'rejected', reason: expanded.reason };
+                return;
+              }
+              for (const bad of recordRejects(expanded.value.invalid)) rejects.push({ item, reason: bad });
+              item.records = { events: expanded.value.events, next: 0, last: { status: 'duplicate' } };
             }
-            for (const bad of recordRejects(expanded.value.invalid)) rejects.push({ item, reason: bad });
-            let last: IngestResult = { status: 'duplicate' };
-            for (const event of expanded.value.events) {
-              const r = ingestEvent(event, this.recordDedupe);
-              if (r.status === 'accepted') last = r;
+            const rec = item.records;
+            const first = rec.next;
+            while (rec.next < rec.events.length) {
+              if (rec.next > first && performance.now() - started > BULK_BUDGET_MS) {
+                taken = i; // the rest of this message, and what follows it, waits for the next turn
+                return;
+              }
+              const r = ingestEvent(rec.events[rec.next] as DeviceEvent, this.recordDedupe);
+              rec.next++;
+              if (r.status === 'accepted') rec.last = r;
             }
-            results[i] = last;
+            results[i] = rec.last;
             return;
           }
           const norm = normalise(item.message, item.origin, this.deps.site, now);
