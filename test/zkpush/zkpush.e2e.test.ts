@@ -40,6 +40,17 @@ async function api<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** The roll call's view once it has closed. */
+const closedRollcall = (call: string): Promise<RollcallView> =>
+  until(
+    'the roll call to close',
+    async () => {
+      const v = await api<RollcallView>(`/api/rollcalls/${call}`);
+      return v.state === 'closed' ? v : undefined;
+    },
+    30_000,
+  );
+
 type Reject = { topic: string; device: string | null; reason: string };
 const rejects = (): Reject[] =>
   inbox.messages.filter((m) => m.topic === 'gp/v1/gateway/rejects').map((m) => m.json as Reject);
@@ -87,14 +98,7 @@ describe('zk-push terminal', () => {
         'ATTLOG line 3: time "not a time" is not a valid local YYYY-MM-DD HH:MM:SS',
       ]);
 
-      const result = await until(
-        'the roll call to close',
-        async () => {
-          const v = await api<RollcallView>(`/api/rollcalls/${call}`);
-          return v.state === 'closed' ? v : undefined;
-        },
-        30_000,
-      );
+      const result = await closedRollcall(call);
       const u03 = result.units.find((u) => u.unit === 'U03');
       expect([...(u03?.present ?? []), ...(u03?.late ?? [])].map((g) => g.guard).sort()).toEqual([
         'G005',
@@ -139,14 +143,7 @@ describe('zk-push terminal', () => {
         (m) => m.topic === 'gp/v1/events/rollcall/east/U03' && (m.json as { call: string }).call === call,
       );
       expect(ev.json).toMatchObject({ guard: 'G006', skewed: false });
-      const result = await until(
-        'the roll call to close',
-        async () => {
-          const v = await api<RollcallView>(`/api/rollcalls/${call}`);
-          return v.state === 'closed' ? v : undefined;
-        },
-        30_000,
-      );
+      const result = await closedRollcall(call);
       const u03 = result.units.find((u) => u.unit === 'U03');
       expect(u03?.absent.map((g) => g.guard).sort()).toEqual(['G005', 'G007']);
       expect(u03?.present.map((g) => g.guard)).toEqual(['G006']);
