@@ -67,7 +67,7 @@ describe('alerts end to end', () => {
       device: 'U02-PANIC-1',
       ackBy: null,
     });
-    expect(raised.message).toContain('新城名苑(U02) 紧急报警');
+    expect(raised.message).toContain('新城名苑 紧急报警');
     await u02.inbox.waitFor(isAlert('gp/v1/unit/U02/alert', 'raised', raised.id));
     // a second press raises nothing new; east ackTimeout is 2 s: escalation to the zone and police
     await publish(button, 'gp/v1/dev/U02-PANIC-1/panic', { state: 'pressed', seq: 2 }, 1);

@@ -56,7 +56,7 @@ describe('raise', () => {
       targets: ['U02', 'U01', 'U03', 'U04'],
     });
     expect(a.id).toMatch(/^A-\d+$/);
-    expect(a.messageZh).toBe('新城名苑(U02) 紧急报警：值班室按下报警按钮');
+    expect(a.messageZh).toBe('新城名苑 紧急报警：值班室按下报警按钮');
     expect(a.messageEn).toBe('Panic at 新城名苑 (U02): duty-room panic button pressed');
     expect(a.message).toBe(`${a.messageZh} / ${a.messageEn}`);
     // every protocol §1.3 field is present
@@ -222,7 +222,8 @@ describe('acknowledge and resolve', () => {
       raisedAt: a.raisedAt,
     });
     expect(acked.messageZh).toContain('已确认');
-    expect(acked.messageZh).toContain('新城名苑(U02) 紧急报警');
+    expect(acked.messageZh).toContain('新城名苑 紧急报警');
+    expect(acked.messageZh).toMatch(/^【已确认·洋河新区管委会值班室·[\d.]+ 秒】/);
     // a later ack: log only, no change
     const late = h.op({ op: 'ack', id: a.id, by: 'U03-duty', unit: 'U03' }, T0 + 1600);
     expect(publishes(late)).toEqual([]);

@@ -63,7 +63,8 @@ describe('supervision timing', () => {
       zone: 'east',
       unit: 'U02',
     });
-    expect(r?.request.messageZh).toContain('120 秒无心跳');
+    expect(r?.request.messageZh).toContain('已 2 分钟无心跳');
+    expect(r?.request.messageEn).toContain('silent for 120 s');
     expect(r?.request.messageEn).toContain('silent for 120 s');
     // raised once per silence
     expect(sup.tick(T0 + 10 * HB)).toEqual([]);

@@ -4,7 +4,11 @@
  * decoration per later state (prefixed, so the raise text can be recovered
  * from any later payload: see baseOf()).
  *
- * `message` on the wire is `${zh} / ${en}`.
+ * `message` on the wire is `${zh} / ${en}`. The Chinese half names units,
+ * devices, guards, checkpoints, routes and accounts by their names from the
+ * config (ids only where the site gives no name) and says durations as a
+ * reader would ("2 分钟"); the English half keeps the ids beside the names
+ * and "silent for N s" (the console reads the silence from it).
  */
 import type { Site } from '../../config/site.js';
 import type { AlertState } from '../../model/alert.js';
@@ -18,33 +22,52 @@ export function joinTexts(t: Texts): string {
   return `${t.zh} / ${t.en}`;
 }
 
-function unitLabel(site: Site, unit: string): Texts {
-  const name = site.units.get(unit)?.name;
-  return name ? { zh: `${name}(${unit})`, en: `${name} (${unit})` } : { zh: unit, en: unit };
+/** The name in Chinese, the name and the id in English; the id alone when there is no name. */
+function named(name: string | undefined, id: string): Texts {
+  return name ? { zh: name, en: `${name} (${id})` } : { zh: id, en: id };
 }
 
-function guardName(site: Site, guard: string): string {
-  const name = site.guards.get(guard)?.name;
-  return name ? `${name}(${guard})` : guard;
+const unitLabel = (site: Site, unit: string): Texts => named(site.units.get(unit)?.name, unit);
+const guardName = (site: Site, guard: string): Texts => named(site.guards.get(guard)?.name, guard);
+const checkpointName = (site: Site, cp: string): Texts => named(site.checkpoints.get(cp)?.name, cp);
+const routeName = (site: Site, route: string): Texts => named(site.routes.get(route)?.name, route);
+
+const DEVICE_KIND_ZH: Record<string, string> = {
+  panic: '紧急按钮',
+  reader: '巡更棒',
+  rollcall: '点名机',
+};
+
+/** A device by where it is ("门卫室东墙紧急按钮") when the config says so, else its id. */
+function deviceLabel(site: Site, device: string): Texts {
+  const d = site.devices.get(device);
+  if (!d?.location) return { zh: device, en: device };
+  return { zh: `${d.location}${DEVICE_KIND_ZH[d.kind] ?? '设备'}`, en: `${device} (${d.location})` };
 }
 
-function checkpointName(site: Site, cp: string): string {
-  const name = site.checkpoints.get(cp)?.name;
-  return name ? `${name}(${cp})` : cp;
-}
-
-function routeName(site: Site, route: string): string {
-  const name = site.routes.get(route)?.name;
-  return name ? `${name}(${route})` : route;
-}
-
-/** Who acted: a console shows as its unit's duty room, an operator by its id. */
+/** Who acted: a console shows as its unit's duty room, an operator by its name (else its id). */
 export function actorLabel(site: Site, account: string): Texts {
   const a = site.accounts.get(account);
   if (a?.kind === 'console') {
-    return { zh: `${a.unit.name}值班室(${account})`, en: `${a.unit.name} duty room (${account})` };
+    return { zh: `${a.unit.name}值班室`, en: `${a.unit.name} duty room (${account})` };
   }
+  if (a?.kind === 'operator') return named(a.operator.name, account);
   return { zh: account, en: account };
+}
+
+const devicesZh = (site: Site, devices: readonly string[]): string =>
+  devices.map((d) => deviceLabel(site, d).zh).join('、');
+
+/** A duration as a Chinese reader says it: "45 秒", "2 分钟", "1 分 30 秒", "2 小时 5 分". */
+export function durationZh(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (ms < 10_000 && !Number.isInteger(ms / 1000)) return `${(ms / 1000).toFixed(1)} 秒`;
+  if (s < 60) return `${s} 秒`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (h > 0) return m > 0 ? `${h} 小时 ${m} 分` : `${h} 小时`;
+  return sec > 0 ? `${m} 分 ${sec} 秒` : `${m} 分钟`;
 }
 
 function seconds(ms: number): string {
@@ -65,7 +88,7 @@ export function panicText(site: Site, unit: string): Texts {
 export function tamperText(site: Site, unit: string, device: string): Texts {
   const u = unitLabel(site, unit);
   return {
-    zh: `${u.zh} 防拆报警：设备 ${device} 外壳被打开`,
+    zh: `${u.zh} 防拆报警：设备 ${deviceLabel(site, device).zh} 外壳被打开`,
     en: `Tamper at ${u.en}: device ${device} reports its case opened`,
   };
 }
@@ -73,7 +96,7 @@ export function tamperText(site: Site, unit: string, device: string): Texts {
 export function offlineSilentText(site: Site, unit: string, device: string, silentMs: number): Texts {
   const u = unitLabel(site, unit);
   return {
-    zh: `${u.zh} 设备离线：${device} 已 ${seconds(silentMs)} 秒无心跳`,
+    zh: `${u.zh} 设备离线：${deviceLabel(site, device).zh} 已 ${durationZh(silentMs)}无心跳`,
     en: `Device offline at ${u.en}: ${device} silent for ${seconds(silentMs)} s`,
   };
 }
@@ -81,7 +104,7 @@ export function offlineSilentText(site: Site, unit: string, device: string, sile
 export function offlineWillText(site: Site, unit: string, device: string): Texts {
   const u = unitLabel(site, unit);
   return {
-    zh: `${u.zh} 设备离线：${device} 连接断开`,
+    zh: `${u.zh} 设备离线：${deviceLabel(site, device).zh} 连接断开`,
     en: `Device offline at ${u.en}: ${device} disconnected`,
   };
 }
@@ -89,7 +112,7 @@ export function offlineWillText(site: Site, unit: string, device: string): Texts
 export function customText(site: Site, unit: string, message: string, by: string): Texts {
   const u = unitLabel(site, unit);
   return {
-    zh: `${u.zh} 通知（${by}）：${message}`,
+    zh: `${u.zh} 通知（${actorLabel(site, by).zh}）：${message}`,
     en: `Notice for ${u.en} (from ${by}): ${message}`,
   };
 }
@@ -99,8 +122,8 @@ export function patrolMissedText(site: Site, route: string, missed: readonly str
   const cps = missed.map((c) => checkpointName(site, c));
   const r = routeName(site, route);
   return {
-    zh: `巡逻漏检：路线 ${r} 有 ${missed.length} 个巡检点未到：${cps.join('、')}`,
-    en: `Patrol missed: route ${r}, ${missed.length} checkpoint(s) not visited: ${cps.join(', ')}`,
+    zh: `巡逻漏检：路线 ${r.zh} 有 ${missed.length} 个巡检点未到：${cps.map((c) => c.zh).join('、')}`,
+    en: `Patrol missed: route ${r.en}, ${missed.length} checkpoint(s) not visited: ${cps.map((c) => c.en).join(', ')}`,
   };
 }
 
@@ -108,12 +131,15 @@ export function patrolMissedText(site: Site, route: string, missed: readonly str
 export function patrolLateText(site: Site, route: string, checkpoint: string | null): Texts {
   const r = routeName(site, route);
   if (checkpoint === null) {
-    return { zh: `巡逻超时：路线 ${r} 未按时完成`, en: `Patrol late: route ${r} not completed in time` };
+    return {
+      zh: `巡逻超时：路线 ${r.zh} 未按时完成`,
+      en: `Patrol late: route ${r.en} not completed in time`,
+    };
   }
   const cp = checkpointName(site, checkpoint);
   return {
-    zh: `巡逻迟到：路线 ${r} 巡检点 ${cp} 迟到`,
-    en: `Patrol late: route ${r}, checkpoint ${cp} reached late`,
+    zh: `巡逻迟到：路线 ${r.zh} 巡检点 ${cp.zh} 迟到`,
+    en: `Patrol late: route ${r.en}, checkpoint ${cp.en} reached late`,
   };
 }
 
@@ -122,8 +148,8 @@ export function rollcallAbsentText(site: Site, unit: string, call: string, absen
   const u = unitLabel(site, unit);
   const names = absent.map((g) => guardName(site, g));
   return {
-    zh: `${u.zh} 点名缺勤（${call}）：${names.join('、')}`,
-    en: `Roll call ${call} at ${u.en}: absent ${names.join(', ')}`,
+    zh: `${u.zh} 点名缺勤（${call}）：${names.map((n) => n.zh).join('、')}`,
+    en: `Roll call ${call} at ${u.en}: absent ${names.map((n) => n.en).join(', ')}`,
   };
 }
 
@@ -154,15 +180,16 @@ export function decorate(site: Site, base: Texts, d: Decoration): Texts {
         };
       }
       const to = d.accounts.length > 0 ? d.accounts.join(', ') : '-';
+      const toZh = d.accounts.length > 0 ? d.accounts.map((a) => actorLabel(site, a).zh).join('、') : '片区';
       return {
-        zh: `【已升级·${seconds(d.timeoutMs)}秒内无人确认·已通知 ${d.accounts.length > 0 ? d.accounts.join('、') : '片区'}】${base.zh}`,
+        zh: `【已升级·${durationZh(d.timeoutMs)}内无人确认·已通知 ${toZh}】${base.zh}`,
         en: `[ESCALATED: no acknowledgement within ${seconds(d.timeoutMs)} s, sent to ${to}] ${base.en}`,
       };
     }
     case 'acknowledged': {
       const by = actorLabel(site, d.by);
       return {
-        zh: `【已确认·${by.zh}·${seconds(d.ackMs)}秒】${base.zh}`,
+        zh: `【已确认·${by.zh}·${durationZh(d.ackMs)}】${base.zh}`,
         en: `[ACKNOWLEDGED by ${by.en} after ${seconds(d.ackMs)} s] ${base.en}`,
       };
     }
@@ -184,7 +211,7 @@ export function modeText(mode: 'drill' | 'test' | undefined, t: Texts): Texts {
 export function commissioningText(site: Site, unit: string, devices: readonly string[]): Texts {
   const u = unitLabel(site, unit);
   return {
-    zh: `${u.zh} 设备尚未投用：${devices.join('、')} 自登记以来从未上线`,
+    zh: `${u.zh} 设备尚未投用：${devicesZh(site, devices)} 自登记以来从未上线`,
     en: `Not yet commissioned at ${u.en}: ${devices.join(', ')} never heard since added`,
   };
 }
@@ -192,7 +219,7 @@ export function commissioningText(site: Site, unit: string, devices: readonly st
 export function buttonTestText(site: Site, unit: string, devices: readonly string[], days: number): Texts {
   const u = unitLabel(site, unit);
   return {
-    zh: `${u.zh} 报警按钮待测试：${devices.join('、')} 已超过 ${days} 天未测试`,
+    zh: `${u.zh} 报警按钮待测试：${devicesZh(site, devices)} 已超过 ${days} 天未测试`,
     en: `Button test due at ${u.en}: ${devices.join(', ')} not tested for ${days} days`,
   };
 }
