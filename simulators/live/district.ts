@@ -232,7 +232,7 @@ export class LiveDistrict {
     const unit = this.o.site.devices.get(button.id)?.unit ?? '';
     try {
       const responder = await this.dutyRoom(unit);
-      if (responder) this.respond(responder.client, responder.unit, button.id);
+      if (responder) this.respond(responder.client, responder.unit, button.id, unit);
       await button.press();
       this.s.panics++;
       this.later(3000, () => void button.release().catch((err: unknown) => this.fail(err)));
@@ -243,29 +243,37 @@ export class LiveDistrict {
 
   /** A neighbour's duty console (else the unit's own), connected once and kept. */
   private async dutyRoom(unit: string): Promise<{ client: MqttClient; unit: string } | null> {
-    const { site } = this.o;
-    const candidates = [...(site.neighbours.get(unit) ?? []), unit];
+    const candidates = [...(this.o.site.neighbours.get(unit) ?? []), unit];
     for (const u of candidates) {
-      const account = site.config.consoles.find((c) => c.unit === u && c.password_hash);
-      if (!account) continue;
-      let client = this.consoles.get(account.id);
-      if (!client) {
-        client = mqtt.connectAsync(this.o.url, {
-          username: account.id,
-          password: this.o.password,
-          clientId: `${account.id}-demo-${this.rng.int(0, 0xffffff).toString(16)}`,
-          reconnectPeriod: 1000,
-        });
-        this.consoles.set(account.id, client);
-        (await client).subscribe(topics.unitAlert(u), { qos: 1 });
-      }
-      return { client: await client, unit: u };
+      const client = await this.consoleOf(u);
+      if (client) return { client, unit: u };
     }
     return null;
   }
 
-  /** Acknowledge the panic of `device` 10–18 s after it is raised (before the zone's ackTimeout), resolve a minute later. */
-  private respond(client: MqttClient, unit: string, device: string): void {
+  /** The duty console of a unit, connected once and kept; null when the unit has none. */
+  private async consoleOf(unit: string): Promise<MqttClient | null> {
+    const account = this.o.site.config.consoles.find((c) => c.unit === unit && c.password_hash);
+    if (!account) return null;
+    let client = this.consoles.get(account.id);
+    if (!client) {
+      client = mqtt.connectAsync(this.o.url, {
+        username: account.id,
+        password: this.o.password,
+        clientId: `${account.id}-demo-${this.rng.int(0, 0xffffff).toString(16)}`,
+        reconnectPeriod: 1000,
+      });
+      this.consoles.set(account.id, client);
+      (await client).subscribe(topics.unitAlert(unit), { qos: 1 });
+    }
+    return client;
+  }
+
+  /**
+   * Acknowledge the panic of `device` 10–18 s after it is raised (before the zone's ackTimeout);
+   * a minute later its own unit's duty room resolves it (only the origin unit or an admin may).
+   */
+  private respond(client: MqttClient, unit: string, device: string, origin: string): void {
     const onMessage = (topic: string, payload: Buffer): void => {
       if (topic !== topics.unitAlert(unit)) return;
       const a = jsonRecord(payload);
@@ -279,10 +287,14 @@ export class LiveDistrict {
           else this.s.acks++;
         });
         this.later(this.rng.between(40_000, 90_000), () => {
-          client.publish(topics.unitResolve(unit), JSON.stringify({ id }), { qos: 1 }, (err) => {
-            if (err) this.fail(err);
-            else this.s.resolves++;
-          });
+          this.consoleOf(origin).then(
+            (own) =>
+              own?.publish(topics.unitResolve(origin), JSON.stringify({ id }), { qos: 1 }, (err) => {
+                if (err) this.fail(err);
+                else this.s.resolves++;
+              }),
+            (err: unknown) => this.fail(err),
+          );
         });
       });
     };
