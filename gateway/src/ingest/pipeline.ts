@@ -92,8 +92,12 @@ export class Pipeline implements IngestPort {
     }
   }
 
-  /** Rebuild the dedupe window from the last 10 minutes of the journal. */
+  /** Rebuild the dedupe windows: the last 10 minutes of the journal, and its offline wand taps of the records window. */
   warmUp(): void {
+    // A wand that uploads its memory again after a restart must not journal its taps twice.
+    for (const r of this.deps.journal.offlineTapKeysSince(this.now() - RECORD_DEDUPE_MS)) {
+      this.recordDedupe.add(SeqDedupe.key(r.device, r.seq), r.rx);
+    }
     const from = this.deps.journal.firstSeqSince(this.now() - 10 * 60_000);
     if (from === null) return;
     for (const entry of this.deps.journal.iterateAfter(from - 1)) {

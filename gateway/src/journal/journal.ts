@@ -389,6 +389,18 @@ export class Journal {
       .all(rx) as { device: string; hour: number; bytes: number }[];
   }
 
+  /** (device, seq, rx) of the offline wand taps journaled since `rx`, oldest first (records dedupe after a restart). */
+  offlineTapKeysSince(rx: number): { device: string; seq: number; rx: number }[] {
+    return this.db
+      .prepare(
+        `SELECT json_extract(body, '$.event.device') AS device, json_extract(body, '$.event.seq') AS seq, rx
+         FROM entries WHERE rx >= ? AND type = 'event' AND json_extract(body, '$.event.offline') = 1
+           AND json_extract(body, '$.event.seq') IS NOT NULL
+         ORDER BY entries.seq`,
+      )
+      .all(rx) as { device: string; seq: number; rx: number }[];
+  }
+
   /** Probe that the journal can still write (used by /healthz). */
   probeWritable(): boolean {
     if (this.closed) return false;
