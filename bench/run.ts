@@ -14,10 +14,10 @@ import { dc09Bench } from './dc09.js';
 import { districtBench } from './district.js';
 import { footprintBench } from './footprint.js';
 import { ingestBench } from './ingest.js';
-import { offlineUploadBench } from './offline-upload.js';
 import { ROOT } from './lib/children.js';
 import { formatTable } from './lib/format.js';
 import type { BenchContext, BenchReport } from './lib/types.js';
+import { offlineUploadBench } from './offline-upload.js';
 import { profileBench } from './profile.js';
 
 const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchReport>> = {
