@@ -189,7 +189,7 @@ export const gatewaySchema = z
         clockDrift: duration.default('2m'),
         /** An offline wand's upload is settled this long after its last record: its tours are judged then. */
         uploadSettle: duration.default('30s'),
-        /** A paused tour that is never resumed ends this long after the pause. */
+        /** A pause moves a tour's deadline by at most this: one never resumed is judged this long after its original deadline. */
         maxPause: duration.default('2h'),
         /** Max interval between completed patrols of a unit by protection level (1 most protected). */
         protection: z

@@ -3,7 +3,8 @@
  * "Pause"). A supervisor card read on a wand toggles that wand's open tours;
  * read by a reader fixed at a checkpoint, the open tours whose route passes
  * there. A paused tour counts no taps; its deadline waits (a forgotten pause
- * still ends `maxPause` after it began).
+ * moves it by at most `maxPause`: the tour is judged then, `maxPause` after
+ * its original deadline).
  */
 import type { TapEvent } from '../../model/event.js';
 import type { OpenTour } from './tour.js';
