@@ -163,18 +163,50 @@ describe('anti-fake patrol', () => {
     const b = new Bench(site, new ClockDriftEngine(site));
     const near = { ...tagTap(b, 'G001-WAND', 'CP-E-01', T0), drift: 60_000 };
     expect(b.event(near).raises).toEqual([]);
-    const far = { ...tagTap(b, 'G001-WAND', 'CP-E-01', T0), drift: -180_000 };
-    expect(b.event(far).raises).toEqual([
-      expect.objectContaining({
-        kind: 'custom',
-        exception: 'clock_drift',
-        device: 'G001-WAND',
-        unit: 'U02',
-        key: 'clock_drift:G001-WAND',
-      }),
-    ]);
+    const ahead = { ...tagTap(b, 'G001-WAND', 'CP-E-01', T0), drift: 180_000 };
+    const alert = expect.objectContaining({
+      kind: 'custom',
+      exception: 'clock_drift',
+      device: 'G001-WAND',
+      unit: 'U02',
+      key: 'clock_drift:G001-WAND',
+    });
+    // ahead: no delivery delay explains it
+    expect(b.event(ahead).raises).toEqual([alert]);
+    // behind counts once reads received clockDrift (2 min) apart are all behind
+    const behind = (at: number) => ({
+      ...tagTap(b, 'G001-WAND', 'CP-E-01', at),
+      drift: -180_000,
+      receivedAt: at,
+    });
+    expect(b.event(behind(T0 + MIN)).raises).toEqual([]);
+    expect(b.event(behind(T0 + 2 * MIN)).raises).toEqual([]);
+    expect(b.event(behind(T0 + 3 * MIN)).raises).toEqual([alert]);
     // offline records are old by design: no drift check
-    expect(b.event({ ...far, offline: true }).raises).toEqual([]);
+    expect(b.event({ ...behind(T0 + 4 * MIN), offline: true }).raises).toEqual([]);
+  });
+
+  it('taps the device queued while its link was down (behind on arrival) raise no clock_drift', () => {
+    const site = loadSite();
+    const b = new Bench(site, new ClockDriftEngine(site));
+    // a wand back on line resends ten minutes of taps within seconds, then reads live
+    for (let i = 0; i < 5; i++) {
+      const queued = { ...tagTap(b, 'G001-WAND', 'CP-E-01', T0 + i * 1000), drift: -(10 * MIN - i * 1000) };
+      expect(b.event(queued).raises).toEqual([]);
+    }
+    expect(b.event({ ...tagTap(b, 'G001-WAND', 'CP-E-02', T0 + 6000), drift: 300 }).raises).toEqual([]);
+    // the next time its link drops, the count starts again (across a restart too)
+    const restored = new ClockDriftEngine(site);
+    restored.restore(JSON.parse(JSON.stringify(b.engine.snapshot())));
+    const r = new Bench(site, restored);
+    const late = { ...tagTap(r, 'G001-WAND', 'CP-E-03', T0 + 3 * MIN), drift: -5 * MIN };
+    expect(r.event(late).raises).toEqual([]);
+    // a clock really behind: still behind on a read received 2 min later, after the restart
+    const again = new ClockDriftEngine(site);
+    again.restore(JSON.parse(JSON.stringify(r.engine.snapshot())));
+    const a = new Bench(site, again);
+    const later = { ...tagTap(a, 'G001-WAND', 'CP-E-01', T0 + 5 * MIN), drift: -5 * MIN };
+    expect(a.event(later).raises).toEqual([expect.objectContaining({ exception: 'clock_drift' })]);
     // the patrol engine flags the tap too
     const p = bench();
     const flagged = { ...tagTap(p, 'G001-WAND', 'CP-E-01', T0), drift: 200_000 };
