@@ -6,6 +6,7 @@ import { Api, listOf } from './api.js';
 import { ZoneBoard } from './board.js';
 import { $ } from './dom.js';
 import { applyI18n, errorText, fmtClock, getLang, setLang, t } from './i18n.js';
+import { clientIdFor, sessionOptions } from './session.js';
 import { audioReady, unlock } from './siren.js';
 
 /** @typedef {import('./types.js').ConsoleConfig} ConsoleConfig */
@@ -25,23 +26,6 @@ function savedSession() {
     }
   }
   return null;
-}
-
-/**
- * One clientId per account and browser, kept across reloads, so the broker keeps our session.
- * @param {string} user
- */
-function clientIdFor(user) {
-  const key = `gp.clientId.${user}`;
-  let id = localStorage.getItem(key);
-  if (!id) {
-    const rand = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) =>
-      b.toString(16).padStart(2, '0'),
-    ).join('');
-    id = `${user}-web-${rand}`;
-    localStorage.setItem(key, id);
-  }
-  return id;
 }
 
 /** @param {string} state */
@@ -125,17 +109,10 @@ function start(cfg, api, user, password) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const url = `${scheme}://${location.hostname}:${cfg.wsPort}${cfg.wsPath}`;
   setConn('connecting');
-  const mqtt = window.mqtt.connect(url, {
-    username: user,
-    password,
-    clientId: clientIdFor(user),
-    clean: false,
-    protocolVersion: 4,
-    keepalive: 20,
-    reconnectPeriod: 2000,
-    connectTimeout: 10_000,
-    resubscribe: true,
-  });
+  const mqtt = window.mqtt.connect(
+    url,
+    sessionOptions(user, password, clientIdFor(user, `gp.clientId.${user}`, 'web')),
+  );
   client = mqtt;
   mqtt.on('connect', () => {
     setConn('online');

@@ -11,6 +11,7 @@
 import { CityStore } from './city.store.js';
 import { $, h, replace } from './dom.js';
 import { clock, duration, fmtClock, fmtDate, getLang, setLang } from './i18n.js';
+import { clientIdFor, sessionOptions } from './session.js';
 import { STRINGS } from './strings.js';
 
 /** @typedef {import('./city.store.js').CityAlert} CityAlert */
@@ -123,20 +124,6 @@ function readSaved(key) {
   return null;
 }
 
-/** One client id per account and browser, kept across reloads: the broker keeps our session. @param {string} user */
-function clientIdFor(user) {
-  const key = `gp.city.clientId.${user}`;
-  let id = localStorage.getItem(key);
-  if (!id) {
-    const rand = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) =>
-      b.toString(16).padStart(2, '0'),
-    );
-    id = `${user.slice(0, 40)}-wall-${rand.join('')}`;
-    localStorage.setItem(key, id);
-  }
-  return id;
-}
-
 /** @param {string} [error] */
 function showLogin(error) {
   $('#login').hidden = false;
@@ -204,17 +191,10 @@ function start(s, o) {
   };
 
   /** @type {ReadOnlyClient} */
-  const client = window.mqtt.connect(s.url, {
-    username: s.user,
-    password: s.password,
-    clientId: clientIdFor(s.user),
-    clean: false,
-    protocolVersion: 4,
-    keepalive: 20,
-    reconnectPeriod: 2000,
-    connectTimeout: 10_000,
-    resubscribe: true,
-  });
+  const client = window.mqtt.connect(
+    s.url,
+    sessionOptions(s.user, s.password, clientIdFor(s.user, `gp.city.clientId.${s.user}`, 'wall')),
+  );
   client.on('connect', () => {
     setConn('online');
     client.subscribe({ [ALERTS]: { qos: 1 }, [DIRECTORIES]: { qos: 1 } }, () => {});
