@@ -13,6 +13,7 @@ import { validateUplink } from '../uplink/validate.js';
 import type { Problem } from './problem.js';
 import { normaliseUidOrNull } from './schema.js';
 import { didYouMean } from './suggest.js';
+import { validatePatrol } from './validate-patrol.js';
 import { validateZkPush } from './validate-zkpush.js';
 
 export interface Findings {
@@ -279,6 +280,7 @@ export function validateSite(raw: unknown): Findings {
 
   checkSerial(serial, deviceById, problems);
   validateZkPush(raw, problems);
+  validatePatrol(raw, problems, warnings);
   validateUplink(raw, problems, warnings);
 
   for (const c of consoles) {
