@@ -78,6 +78,9 @@ export const cityTopics = {
     `${prefix}/events/${kind}/${zone}/${unit}`,
   /** The district's names for the city wall (retained, extension): `{prefix}/site`. */
   site: (prefix: string) => `${prefix}/site`,
+  /** The current state of one open alert (retained, extension; cleared when resolved). */
+  open: (prefix: string, zone: string, unit: string, id: string) => `${prefix}/open/${zone}/${unit}/${id}`,
+  openFilter: (prefix: string) => `${prefix}/open/#`,
   ops: (prefix: string, what: 'rollcall' | 'alert') => `${prefix}/ops/${what}`,
   opsFilter: (prefix: string) => `${prefix}/ops/#`,
   /** The command after `{prefix}/ops/` (`rollcall`, `alert`, anything else), or null off that prefix. */

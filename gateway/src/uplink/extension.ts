@@ -13,7 +13,10 @@
  * refused, counted and logged (at most 10 lines per 10 s, then a count).
  *
  * After every connect, before any batch, the district's names go up as the
- * retained `{prefix}/site` (directory.ts) for the city wall.
+ * retained `{prefix}/site` (directory.ts) for the city wall, and the
+ * retained open alerts are reconciled (open.ts); after each batch's v1
+ * messages are acknowledged, its alerts' states go up retained, then the
+ * cursor is committed.
  *
  * Nothing here runs on the path of a local panic: reads are bounded batches,
  * publishes are asynchronous and bounded by the window, the socket to the
@@ -22,6 +25,7 @@
 import type { Logger } from 'pino';
 import { TokenBuckets } from '../ingest/limits.js';
 import { JournalFollower } from '../journal/follower.js';
+import type { AlertPayload } from '../model/alert.js';
 import type { Extension, GatewayContext } from '../ports.js';
 import { cityTopics } from '../topics.js';
 import { directoryPayload } from './directory.js';
@@ -29,6 +33,7 @@ import { decodeDownstream } from './downstream.js';
 import { LinkClosedError, UplinkLink } from './link.js';
 import { type ForwardRules, toUplinkMessages } from './messages.js';
 import { createUplinkMetrics, type UplinkMetrics } from './metrics.js';
+import { OpenSet } from './open.js';
 import { type UplinkOptions, uplinkOptions } from './options.js';
 import type { UplinkConfig } from './schema.js';
 import { sendBatch } from './sender.js';
@@ -97,6 +102,9 @@ class Uplink implements UplinkExtension {
   private directorySentOn = 0;
   /** After a refusal: not before this time. */
   private directoryHoldUntil = 0;
+  private open: OpenSet | null = null;
+  /** Aborts a reconcile (it runs in ready(), which has no signal of its own). */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly config: UplinkConfig,
@@ -130,7 +138,9 @@ class Uplink implements UplinkExtension {
       ackTimeoutMs: o.ackTimeoutMs,
       backoff: { baseMs: Math.min(1000, o.reconnectMaxMs), maxMs: o.reconnectMaxMs },
       log,
-      onMessage: (topic, payload, retain) => this.command(topic, payload, retain),
+      onMessage: (topic, payload, retain) => {
+        if (!this.open?.take(topic, retain)) this.command(topic, payload, retain);
+      },
       onConnect: () => {
         this.metrics?.reconnects.inc();
         this.follower?.poke();
@@ -138,6 +148,17 @@ class Uplink implements UplinkExtension {
     });
     this.link = link;
     const directory = directoryPayload(ctx.site);
+    const open = o.alerts
+      ? new OpenSet({
+          link,
+          prefix: o.prefix,
+          window: o.window,
+          log,
+          openAlerts: () => ctx.queries.alerts({ state: 'open' }) as AlertPayload[],
+          lastSeq: () => ctx.journal.lastSeq(),
+        })
+      : null;
+    this.open = open;
     const rules: ForwardRules = {
       prefix: o.prefix,
       alerts: o.alerts,
@@ -150,13 +171,19 @@ class Uplink implements UplinkExtension {
       onCommitted: (listener) => ctx.onCommitted(listener),
       batchSize: BATCH,
       // runs before each batch, in turn with them: the directory never adds to the window
-      ready: () => (o.alerts ? this.sendDirectory(link, o.prefix, directory) : Promise.resolve()),
+      ready: async () => {
+        if (!o.alerts) return;
+        await this.sendDirectory(link, o.prefix, directory);
+        await open?.reconcile(this.stopping.signal);
+      },
       deliver: async ({ entries }, { signal }) => {
         const messages = toUplinkMessages(entries, rules);
         await sendBatch(link, messages, o.window, signal, (n) => {
           this.forwarded += n;
           this.metrics?.forwarded.inc(n);
         });
+        // after the v1 messages, before the cursor commit: journal order at the city
+        await open?.sendStates(entries, signal);
         return undefined;
       },
       onError: (err, { previous }) => {
@@ -184,6 +211,7 @@ class Uplink implements UplinkExtension {
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     const finished = (await this.follower?.stop()) ?? true;
     if (!finished) this.log?.warn('city uplink stopped with a batch in flight; it is re-sent at next start');
     await this.link?.stop();

@@ -163,7 +163,42 @@ export class UplinkLink {
     });
   }
 
+  /** Subscribe on the current connection; resolves on SUBACK, rejects when the link closes first. */
+  subscribe(filter: string, qos: 0 | 1): Promise<void> {
+    return this.request((client, done) => client.subscribe(filter, { qos }, (err) => done(err ?? undefined)));
+  }
+
+  /** Unsubscribe; resolves on UNSUBACK (after everything the broker sent before it). */
+  unsubscribe(filter: string): Promise<void> {
+    return this.request((client, done) => client.unsubscribe(filter, (err) => done(err ?? undefined)));
+  }
+
   // ---------------------------------------------------------------- internals
+
+  /** One acknowledged request on the current client, failed back like a publish when the link closes. */
+  private request(send: (client: MqttClient, done: (err?: Error) => void) => void): Promise<void> {
+    const client = this.client;
+    if (!client || !this.connected) return Promise.reject(new LinkClosedError('not connected'));
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        this.pending.delete(fail);
+        reject(err);
+      };
+      if (this.pending.size === 0) this.lastProgress = Date.now();
+      this.pending.add(fail);
+      send(client, (err) => {
+        if (settled) return;
+        if (err) return fail(err);
+        settled = true;
+        this.pending.delete(fail);
+        this.lastProgress = Date.now();
+        resolve();
+      });
+    });
+  }
 
   private open(): void {
     const o = this.o;

@@ -1,0 +1,189 @@
+/**
+ * The district's open alerts, retained at the city (extension, docs/city.md
+ * "Open alerts"): `{prefix}/open/{zone}/{unit}/{alertId}` holds the current
+ * state of each open alert (the v1 alert payload with `jseq`) and is cleared
+ * (empty retained payload) when the alert is resolved, so a city wall
+ * opened during an incident starts with the panics already open. The v1
+ * alert messages are not retained and stay exactly as they are.
+ *
+ * Order: the states of a batch go up after the batch's v1 messages were
+ * acknowledged and before the cursor commit (extension.ts), so a later
+ * batch's state always follows an earlier one. Convergence: after each
+ * connect, before any batch, `reconcile` reads which ids the city holds
+ * (subscribe QoS 0 to `{prefix}/open/#`, then unsubscribe: the UNSUBACK
+ * comes after every retained message the SUBSCRIBE produced), publishes the
+ * engine's open set as of the journal's last seq and clears the rest.
+ *
+ * Never in the way of the v1 stream: a broker that refuses these topics
+ * (ACL) or keeps closing the link on them turns the feature off for an hour.
+ */
+import type { Logger } from 'pino';
+import type { JournalEntry } from '../journal/types.js';
+import type { AlertPayload } from '../model/alert.js';
+import { cityTopics } from '../topics.js';
+import { LinkClosedError, type UplinkLink } from './link.js';
+import type { UplinkMessage } from './messages.js';
+import { type SendLink, sendBatch } from './sender.js';
+
+/** Most ids read back from the city at a reconcile (a hostile broker cannot grow memory). */
+export const OPEN_SEEN_MAX = 20_000;
+/** Most open alerts re-published at a reconcile. */
+export const OPEN_PUBLISH_MAX = 5_000;
+const HOLD_MS = 3600_000;
+/** Link closures while publishing these, without any PUBACK between, before holding off. */
+const CLOSURES_MAX = 3;
+const SEGMENT = /^[^/+#\s]{1,128}$/;
+
+function topicFor(prefix: string, a: AlertPayload): string | null {
+  if (![a.zone, a.unit, a.id].every((s) => typeof s === 'string' && SEGMENT.test(s))) return null;
+  return cityTopics.open(prefix, a.zone, a.unit, a.id);
+}
+
+function stateMessage(prefix: string, a: AlertPayload, jseq: number): UplinkMessage | null {
+  const topic = topicFor(prefix, a);
+  if (topic === null) return null;
+  const payload = a.state === 'resolved' ? Buffer.alloc(0) : Buffer.from(JSON.stringify({ ...a, jseq }));
+  return { seq: jseq, topic, payload };
+}
+
+/** The retained messages for a batch, pure: the last state of each alert, in journal order. */
+export function openMessages(entries: readonly JournalEntry[], prefix: string): UplinkMessage[] {
+  const last = new Map<string, UplinkMessage>();
+  for (const entry of entries) {
+    if (entry.body.type !== 'alert') continue;
+    const m = stateMessage(prefix, entry.body.alert, entry.seq);
+    if (!m) continue;
+    last.delete(m.topic); // re-inserted: Map order is the order of the last states
+    last.set(m.topic, m);
+  }
+  return [...last.values()];
+}
+
+/** Reconcile, pure: the open set as of `asOf` and a clear for every other topic the city holds. */
+export function reconcileMessages(
+  prefix: string,
+  open: readonly AlertPayload[],
+  atCity: ReadonlySet<string>,
+  asOf: number,
+): UplinkMessage[] {
+  const out: UplinkMessage[] = [];
+  const keep = new Set<string>();
+  for (const a of open) {
+    if (a.state === 'resolved' || out.length >= OPEN_PUBLISH_MAX) continue;
+    const m = stateMessage(prefix, a, asOf);
+    if (!m) continue;
+    keep.add(m.topic);
+    out.push(m);
+  }
+  for (const topic of atCity) if (!keep.has(topic)) out.push({ seq: asOf, topic, payload: Buffer.alloc(0) });
+  return out;
+}
+
+export interface OpenSetOptions {
+  link: UplinkLink;
+  prefix: string;
+  window: number;
+  log: Logger;
+  /** The engine's open alerts now. */
+  openAlerts(): AlertPayload[];
+  /** The journal's last seq (taken before the open alerts are read). */
+  lastSeq(): number;
+}
+
+export class OpenSet {
+  private syncedOn = 0;
+  private holdUntil = 0;
+  private closures = 0;
+  /** Retained topics read back during a reconcile; null when not reading. */
+  private seen: Set<string> | null = null;
+  private readonly head: string;
+  private readonly tolerant: SendLink;
+
+  constructor(private readonly o: OpenSetOptions) {
+    this.head = `${o.prefix}/open/`;
+    const link = o.link;
+    this.tolerant = {
+      get connected() {
+        return link.connected;
+      },
+      get windowLimit() {
+        return link.windowLimit;
+      },
+      waitConnected: (signal) => link.waitConnected(signal),
+      publish: (topic, payload) => this.publish(topic, payload),
+    };
+  }
+
+  /** True when the message is one of ours (read back or an echo): not a command. */
+  take(topic: string, retain: boolean): boolean {
+    if (!topic.startsWith(this.head)) return false;
+    if (retain && this.seen && this.seen.size < OPEN_SEEN_MAX) this.seen.add(topic);
+    return true;
+  }
+
+  /** The states of a batch whose v1 messages were acknowledged. */
+  async sendStates(entries: readonly JournalEntry[], signal: AbortSignal): Promise<void> {
+    if (this.held()) return;
+    const messages = openMessages(entries, this.o.prefix);
+    if (messages.length > 0) await sendBatch(this.tolerant, messages, this.o.window, signal);
+  }
+
+  /** Once per connection, before any batch: the city's retained set becomes the open set. */
+  async reconcile(signal: AbortSignal): Promise<void> {
+    const link = this.o.link;
+    const connect = link.connectCount;
+    if (!link.connected || connect === this.syncedOn || this.held()) return;
+    this.syncedOn = connect;
+    const filter = cityTopics.openFilter(this.o.prefix);
+    this.seen = new Set();
+    let atCity: Set<string>;
+    try {
+      await link.subscribe(filter, 0);
+      await link.unsubscribe(filter);
+      atCity = this.seen;
+    } catch (err) {
+      if (!(err instanceof LinkClosedError)) this.refused(err);
+      return; // closed: again on the next connection
+    } finally {
+      this.seen = null;
+    }
+    const asOf = this.o.lastSeq();
+    const messages = reconcileMessages(this.o.prefix, this.o.openAlerts(), atCity, asOf);
+    await sendBatch(this.tolerant, messages, this.o.window, signal);
+    this.o.log.info(
+      { open: messages.filter((m) => m.payload.length > 0).length, atCity: atCity.size },
+      'open alerts retained at the city reconciled',
+    );
+  }
+
+  private held(): boolean {
+    return Date.now() < this.holdUntil;
+  }
+
+  /** A retained publish; a refusal or repeated closures hold the feature off instead of failing the batch. */
+  private async publish(topic: string, payload: Buffer): Promise<void> {
+    if (this.held()) return;
+    try {
+      await this.o.link.publish(topic, payload, true);
+      this.closures = 0;
+    } catch (err) {
+      if (!(err instanceof LinkClosedError)) return this.refused(err);
+      this.closures += 1;
+      if (this.closures < CLOSURES_MAX) throw err;
+      this.refused(err);
+    }
+  }
+
+  private refused(err: unknown): void {
+    this.holdUntil = Date.now() + HOLD_MS;
+    this.closures = 0;
+    this.syncedOn = 0; // reconciled on the first connection after the hold
+    this.o.log.warn(
+      {
+        topic: cityTopics.openFilter(this.o.prefix),
+        error: err instanceof Error ? err.message : String(err),
+      },
+      'the city broker refused the open alerts (retained, for the city wall); tried again in an hour; see docs/city.md for the ACL',
+    );
+  }
+}
