@@ -51,6 +51,7 @@ export class Entries {
       device?: string;
       ackBy?: string;
       ackMs?: number;
+      exception?: string;
     },
   ): this {
     const at = local(when);
@@ -70,6 +71,7 @@ export class Entries {
       ackBy: a.ackBy ?? null,
       message: 'test',
       ackMs: a.ackMs ?? null,
+      ...(a.exception ? { exception: a.exception } : {}),
     };
     return this.add(at, {
       type: 'alert',
@@ -125,7 +127,14 @@ export class Entries {
     return this.add(at, { type: 'op', input: { op: 'inspection', by, unit, violations, note }, at });
   }
 
-  tap(when: string, device: string, unit: string, checkpoint: string, guard: string | null = null): this {
+  tap(
+    when: string,
+    device: string,
+    unit: string,
+    checkpoint: string | null,
+    guard: string | null = null,
+    exceptions?: string[],
+  ): this {
     const at = local(when);
     const event: TapEvent = {
       kind: 'tap',
@@ -143,6 +152,7 @@ export class Entries {
       guard,
       route: null,
       tour: null,
+      ...(exceptions ? { exceptions } : {}),
     };
     return this.add(at, { type: 'event', event });
   }

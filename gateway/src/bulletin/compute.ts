@@ -8,6 +8,7 @@ import {
   preventableCases,
   rollcallSummary,
 } from './aspects.js';
+import { patrolExceptions } from './exceptions.js';
 import { computePoints, pointsRules } from './points.js';
 import { responseSummary } from './response.js';
 import { makeScope } from './scope.js';
@@ -43,6 +44,7 @@ export function computeBulletin(input: BulletinInput): Bulletin {
   const rollcalls = rollcallSummary(scope, entries, w.thisWeek);
   const inspections = inspectionSummary(scope, entries, w.thisWeek);
   const licences = licenceSummary(scope);
+  const exceptions = patrolExceptions(scope, entries, w.thisWeek);
   const response = responseSummary(scope, entries, w.thisWeek, w.yearFrom, thresholds);
   const zone = input.zone ? site.zones.get(input.zone) : undefined;
   return {
@@ -66,8 +68,10 @@ export function computeBulletin(input: BulletinInput): Bulletin {
       inspections,
       licences,
       response,
+      exceptions,
     }),
     response,
+    exceptions,
     points: computePoints(scope, entries, pointsRules(site, input.rules), w.thisWeek, {
       from: w.monthFrom,
       to: w.monthTo,

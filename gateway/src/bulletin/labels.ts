@@ -1,7 +1,7 @@
 /** Chinese and English names used by the bulletin renderers. */
 import type { AlertKind } from '../model/alert.js';
 import type { Texts } from '../model/texts.js';
-import type { PointsRules } from './types.js';
+import type { PatrolExceptionKind, PointsRules } from './types.js';
 
 export const KIND_LABELS: Record<AlertKind, Texts> = {
   panic: { zh: '紧急报警', en: 'Panic' },
@@ -21,6 +21,18 @@ export const POINT_LABELS: Record<keyof PointsRules, Texts> = {
   rollcall_absent: { zh: '点名缺勤', en: 'Roll call absent' },
   joint_patrol: { zh: '参加联防巡逻', en: 'Joint patrol joined' },
   inspection_violation: { zh: '检查违规', en: 'Inspection violation' },
+};
+
+/** Short names of the patrol exceptions for table columns (the alerts carry the long texts). */
+export const EXCEPTION_LABELS: Record<PatrolExceptionKind, Texts> = {
+  early: { zh: '过早打卡', en: 'Early' },
+  rescan: { zh: '重复打点', en: 'Rescan' },
+  impossible_travel: { zh: '两点间用时过短', en: 'Impossible travel' },
+  proxy: { zh: '一机多人', en: 'Proxy taps' },
+  moved_reader: { zh: '读卡器点位异常', en: 'Moved reader' },
+  clock_drift: { zh: '设备时钟偏差', en: 'Clock drift' },
+  two_person: { zh: '双人巡更不足两人', en: 'Two-person alone' },
+  overdue: { zh: '重点单位巡查超时', en: 'Key unit overdue' },
 };
 
 export const ASPECTS = [

@@ -18,7 +18,8 @@ const RECORD_TYPES = ['alert', 'tour', 'rollcall-result', 'op', 'schedule-missed
 
 /**
  * The records of the bulletin's window (alerts, tours, roll calls, ops,
- * missed schedules) plus this week's checkpoint taps and, from the 12
+ * missed schedules) plus this week's checkpoint taps (and taps carrying
+ * patrol exceptions, e.g. a clock drift without a checkpoint) and, from the 12
  * months before, the alert records of classified resolutions and button tests. Taps are selected in
  * SQL: the window also holds every heartbeat, and loading those would cost
  * far more than the bulletin itself. Runs off the gateway's main thread
@@ -41,7 +42,8 @@ export function loadBulletinEntries(journal: JournalSource, week: string, timezo
     journal.db
       .prepare(
         `SELECT seq, at, body FROM entries WHERE type = 'event' AND at >= ? AND at < ?
-           AND json_extract(body, '$.event.kind') = 'tap' AND json_extract(body, '$.event.checkpoint') IS NOT NULL`,
+           AND json_extract(body, '$.event.kind') = 'tap'
+           AND (json_extract(body, '$.event.checkpoint') IS NOT NULL OR json_extract(body, '$.event.exceptions') IS NOT NULL)`,
       )
       .all(w.thisWeek.from, w.thisWeek.to) as Row[]
   ).map(toEntry);

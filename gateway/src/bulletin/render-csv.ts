@@ -5,7 +5,8 @@
  * stay as they are in either.
  */
 import { textsOf } from '../model/texts.js';
-import { KIND_LABELS, POINT_LABELS } from './labels.js';
+import { EXCEPTION_KINDS } from './exceptions.js';
+import { EXCEPTION_LABELS, KIND_LABELS, POINT_LABELS } from './labels.js';
 import type { Bulletin, PointsRules } from './types.js';
 
 export type CsvLang = 'zh' | 'en';
@@ -39,6 +40,7 @@ export const CSV_TABLES = [
   'response_by_unit',
   'drills',
   'overdue_buttons',
+  'patrol_exceptions',
 ] as const;
 export type CsvTable = (typeof CSV_TABLES)[number];
 
@@ -245,6 +247,31 @@ export function renderBulletinCsv(b: Bulletin, lang: CsvLang = 'zh'): Record<Csv
         ['上次测试', 'last_test'],
       ],
       b.response.overdueButtons.map((x) => [x.device, x.unit, x.name, x.lastTest]),
+    ),
+    // one row per unit, then one per zone (unit empty, name the zone's)
+    patrol_exceptions: csv(
+      lang,
+      [
+        ...UNIT,
+        ...EXCEPTION_KINDS.map((k): [string, string] => [EXCEPTION_LABELS[k].zh, k]),
+        ['合计', 'total'],
+      ],
+      [
+        ...b.exceptions.byUnit.map((u) => [
+          u.unit,
+          u.name,
+          u.zone,
+          ...EXCEPTION_KINDS.map((k) => u.counts[k]),
+          u.total,
+        ]),
+        ...b.exceptions.byZone.map((z) => [
+          null,
+          t(`${z.name}合计`, `${z.name} total`),
+          z.zone,
+          ...EXCEPTION_KINDS.map((k) => z.counts[k]),
+          z.total,
+        ]),
+      ],
     ),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { ASPECTS, KIND_LABELS, POINT_LABELS } from './labels.js';
+import { renderExceptions } from './render-exceptions.js';
 import { C, kpi, share, signed, table, unitChart } from './render-parts.js';
 import { renderResponse } from './render-response.js';
 import { groupSuggestions } from './suggestions.js';
@@ -222,6 +223,7 @@ ${table(
 <p class="meta">${esc(scope)} · ${esc(b.week)}(${day(b.from)} 至 ${day(b.to, -1)})· 生成 generated ${esc(DateTime.fromISO(b.generatedAt, { zone: tz }).toFormat('yyyy-MM-dd HH:mm'))}</p></header>
 <main>${[s1, s2, s3, s4, s5, s6].map((s, i) => section(i, s)).join('\n')}
 ${renderResponse(b)}
+${renderExceptions(b)}
 ${points}</main>
 <footer>guardpost · ${esc(b.site.id)} · ${esc(tz)}</footer>
 </body></html>

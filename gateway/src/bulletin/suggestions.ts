@@ -9,6 +9,7 @@ import type {
   InspectionSummary,
   LicenceSummary,
   PatrolActivity,
+  PatrolExceptionSummary,
   PreventableCases,
   ResponseSummary,
   RollcallSummary,
@@ -47,6 +48,10 @@ export const RULE_TITLES: Record<string, (t: BulletinThresholds, n: number) => {
   false_alarm: (t, n) => ({
     zh: `近 12 个月误报 ${t.falseAlarms} 次以上（${n} 个单位）：请检查报警按钮安装位置，并培训值班人员正确使用。`,
     en: `${t.falseAlarms} or more false alarms in 12 months (${n} units): check where the panic buttons are mounted and train the duty staff.`,
+  }),
+  fake_patrol: (t, n) => ({
+    zh: `本周疑似虚假巡更（重复打点、用时过短、一机多人、点位异常）${t.fakeSigns} 次以上（${n} 个单位）：请核查巡更记录，严禁代巡、刷点。`,
+    en: `${t.fakeSigns} or more signs of fake patrols this week (rescans, impossible travel, proxy taps, moved readers) (${n} units): check the patrol records; no proxy or desk taps.`,
   }),
   button_test: (t, n) => ({
     zh: `紧急按钮超过 ${t.buttonTestDays} 天未测试（${n} 个）：请在测试时段内逐个按下测试。`,
@@ -98,6 +103,7 @@ export function suggestions(
     inspections: InspectionSummary;
     licences: LicenceSummary;
     response?: ResponseSummary;
+    exceptions?: PatrolExceptionSummary;
   },
 ): Suggestion[] {
   const out: Suggestion[] = [];
@@ -201,6 +207,16 @@ export function suggestions(
       zh: `${r.name}近 12 个月误报 ${r.falseYear} 次，请检查报警按钮安装位置，并培训值班人员正确使用。`,
       en: `${r.name}: ${r.falseYear} false alarms in 12 months; check where the panic buttons are mounted and train the duty staff.`,
       item: { zh: `${r.name} ${r.falseYear} 次`, en: `${r.name} ${r.falseYear} times` },
+    });
+  }
+  for (const r of a.exceptions?.byUnit ?? []) {
+    if (r.fakeSigns < t.fakeSigns) continue;
+    out.push({
+      rule: 'fake_patrol',
+      unit: r.unit,
+      zh: `${r.name}本周疑似虚假巡更 ${r.fakeSigns} 次（重复打点、用时过短、一机多人、点位异常），请核查巡更记录，严禁代巡、刷点。`,
+      en: `${r.name}: ${r.fakeSigns} signs of fake patrols this week (rescans, impossible travel, proxy taps, moved readers); check the patrol records, no proxy or desk taps.`,
+      item: { zh: `${r.name} ${r.fakeSigns} 次`, en: `${r.name} ${r.fakeSigns} times` },
     });
   }
   // only once the gateway records button tests: before that "never tested" says nothing about the buttons

@@ -47,6 +47,8 @@ export interface BulletinThresholds {
   buttonTestDays: number;
   /** False alarms per unit over 12 months at least this many. */
   falseAlarms: number;
+  /** Fake-patrol signs (rescan, impossible travel, proxy, moved reader) per unit and week at least this many. */
+  fakeSigns: number;
 }
 
 export const DEFAULT_THRESHOLDS: BulletinThresholds = {
@@ -58,6 +60,7 @@ export const DEFAULT_THRESHOLDS: BulletinThresholds = {
   escalations: 1,
   buttonTestDays: 31,
   falseAlarms: 3,
+  fakeSigns: 5,
 };
 
 export interface UnitRef {
@@ -210,6 +213,28 @@ export interface ResponseSummary {
   recorded: { levels: boolean; classification: boolean; modes: boolean };
 }
 
+export type PatrolExceptionKind =
+  | 'early'
+  | 'rescan'
+  | 'impossible_travel'
+  | 'proxy'
+  | 'moved_reader'
+  | 'clock_drift'
+  | 'two_person'
+  | 'overdue';
+
+/** 巡更异常: the week's patrol exceptions per unit and zone (exceptions.ts says where each is counted). */
+export interface PatrolExceptionSummary {
+  total: Record<PatrolExceptionKind, number>;
+  byZone: { zone: string; name: string; counts: Record<PatrolExceptionKind, number>; total: number }[];
+  byUnit: (UnitRef & {
+    counts: Record<PatrolExceptionKind, number>;
+    total: number;
+    /** rescan + impossible_travel + proxy + moved_reader */
+    fakeSigns: number;
+  })[];
+}
+
 export interface Suggestion {
   /** Which rule produced it: attendance, coverage, offline, joint, licence, escalation, inspection. */
   rule: string;
@@ -270,6 +295,7 @@ export interface Bulletin {
   licences: LicenceSummary;
   suggestions: Suggestion[];
   response: ResponseSummary;
+  exceptions: PatrolExceptionSummary;
   points: PointsSummary;
   thresholds: BulletinThresholds;
 }
