@@ -14,6 +14,9 @@ describe('patrol schedules', () => {
     const site = loadSite(); // Asia/Shanghai: 20:00 local = 12:00Z
     const b = new Bench(site, new PatrolEngine(site));
     expect(b.tick(T0 - 30 * MIN).records).toEqual([]);
+    // the slot opens at slot − grace (published as `scheduled`, patrol-scheduled.test.ts), is judged at slot + grace
+    expect(b.engine.nextWakeAt()).toBe(T0 - 10 * MIN);
+    expect(b.tick(T0 - 10 * MIN).records.map((r) => r.type)).toEqual(['schedule-open']);
     expect(b.engine.nextWakeAt()).toBe(T0 + 10 * MIN);
     expect(b.tick(T0 + 10 * MIN - 1).records).toEqual([]);
     const step = b.tick(T0 + 10 * MIN);
@@ -50,6 +53,8 @@ describe('patrol schedules', () => {
     const b = new Bench(site, new PatrolEngine(site));
     b.tick(T0 - 30 * MIN);
     expect(b.tick(T0 + 10 * MIN).records).toEqual([]); // 12:10 UTC is outside 20:00-06:00
+    expect(b.engine.nextWakeAt()).toBe(Date.parse('2026-11-28T19:50:00Z')); // the 20:00 UTC slot opens
+    b.tick(Date.parse('2026-11-28T19:50:00Z'));
     expect(b.engine.nextWakeAt()).toBe(Date.parse('2026-11-28T20:10:00Z'));
     const step = b.tick(Date.parse('2026-11-28T20:10:00Z'));
     expect(step.records).toEqual([

@@ -121,7 +121,9 @@ export type JournalBody =
   | { type: 'tour'; tour: TourRecord }
   | { type: 'rollcall-start'; call: RollcallStartRecord }
   | { type: 'rollcall-result'; result: RollcallUnitResult }
-  | { type: 'schedule-missed'; route: string; zone: string; slot: number; at: number };
+  | { type: 'schedule-missed'; route: string; zone: string; slot: number; at: number }
+  /** A schedule slot opened (slot − grace) and was published as `scheduled` (patrol engine). */
+  | { type: 'schedule-open'; route: string; zone: string; slot: number; at: number };
 
 export type JournalBodyType = JournalBody['type'];
 

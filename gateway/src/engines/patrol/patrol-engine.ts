@@ -1,6 +1,6 @@
 /**
  * Patrol tours (docs/patrol-and-rollcall.md). Pure: taps and records in,
- * tour records, schedule-missed records and patrol alerts out.
+ * tour records, schedule-open/-missed records and patrol alerts out.
  *
  * Patrol rules (windows, pause, anti-fake, two-person, protection levels,
  * late records) live beside it: rules.ts, antifake.ts, pause.ts, overdue.ts,
@@ -9,8 +9,8 @@
  * Replay safety: every decision depends only on the state and the entry
  * (the tap's event time, never the wall clock), so a replay makes the same
  * decisions; the records those decisions wrote are applied idempotently by id.
- * Timer decisions (deadline passed, scheduled slot not started) are known at
- * replay from the records they wrote.
+ * Timer decisions (deadline passed, schedule slot opened or not started) are
+ * known at replay from the records they wrote.
  */
 import type { RouteConfig } from '../../config/schema.js';
 import { parseDuration } from '../../config/schema.js';
@@ -30,7 +30,7 @@ import { PatrolRules } from './rules.js';
 import { ScheduleBook } from './schedule-book.js';
 import { emptyPatrolState, type PatrolState, parsePatrolState, pruneState } from './state.js';
 import { exceptionAlerts, visitEffects } from './tap-effects.js';
-import { localStamp } from './time.js';
+import { iso, localStamp } from './time.js';
 import { missingOf, newTour, type OpenTour, ownerOf, tourRecord, unitOfTap, visit } from './tour.js';
 import { finishedTourView, openTourView, type TourView, tourStateEffect } from './views.js';
 
@@ -121,6 +121,9 @@ export class PatrolEngine implements Engine {
       case 'schedule-missed':
         this.book.applyMissed(this.state, body.route, body.slot, body.at);
         return [];
+      case 'schedule-open':
+        this.book.applyOpened(this.state, body.route, body.slot, body.at);
+        return [];
       case 'alert': {
         const o = parseOverdueKey(body.key);
         if (o) this.state.overdueRaised[o.unit] = o.since;
@@ -140,7 +143,7 @@ export class PatrolEngine implements Engine {
     for (const tour of this.state.judged) {
       if (tour.dirty && (this.state.settle[tour.device] ?? 0) <= now) effects.push(...this.rejudge(tour));
     }
-    effects.push(...this.book.check(this.state, now));
+    effects.push(...this.book.open(this.state, now), ...this.book.check(this.state, now));
     effects.push(...overdueEffects(this.site, this.rules, this.protectedList, this.state, now));
     pruneState(this.state, this.site.timezone);
     return effects;
@@ -274,7 +277,7 @@ export class PatrolEngine implements Engine {
         tour = newTour(step.id, step.route, step.owner, event, this.maxMs(step.route), unit);
         this.state.open.push(tour);
         this.noteStart(step.route.id, event.at);
-        effects.push(...this.reviseSlotsFor(step.route, event), tourStateEffect(this.site, tour));
+        effects.push(...this.reviseSlotsFor(step.route, event), this.startEffect(tour, event.at));
       } else continue;
       this.count(tour, event);
       if (event.offline) tour.uploadedAt = Math.max(tour.uploadedAt ?? 0, event.receivedAt);
@@ -412,7 +415,16 @@ export class PatrolEngine implements Engine {
     for (const t of this.state.open) t.deadline += deltaMs;
     if (this.state.clock !== null) this.state.clock += deltaMs;
     if (this.state.cursor !== null) this.state.cursor += deltaMs;
+    if (this.state.openCursor !== null) this.state.openCursor += deltaMs;
     this.book.dirty = true;
+  }
+
+  /** A tour's start message; it names the published `scheduled` slot it supersedes (slot-view.ts). */
+  private startEffect(tour: OpenTour, at: number): Effect {
+    const effect = tourStateEffect(this.site, tour);
+    const slot = this.book.openedSlotOf(this.state, tour.route, at);
+    if (slot === null || effect.type !== 'publish') return effect;
+    return { ...effect, payload: { ...openTourView(this.site, tour), slot: iso(slot) } };
   }
 
   private observe(t: number): void {

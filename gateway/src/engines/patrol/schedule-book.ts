@@ -3,12 +3,16 @@
  * "Schedules"): a slot is kept when a tour of the route started within
  * [slot − grace, slot + grace], checked once its deadline (slot + grace) has
  * passed; a slot not kept writes a schedule-missed record and raises
- * `patrol_missed`. Holds the wake-up cache; the slots live in the state.
+ * `patrol_missed`. A slot opens at slot − grace (a tour counts from then):
+ * it is published once as a `scheduled` tour message and journaled as a
+ * schedule-open record (so a restart, from snapshot or replay, never publishes
+ * it twice). Holds the wake-up cache; the slots live in the state.
  */
 import type { Site } from '../../config/site.js';
 import type { Effect } from '../engine.js';
 import { notStartedAlert } from './alerts.js';
 import { nextSlotAfter, type PatrolSchedule, scheduleOf, slotsBetween } from './schedule.js';
+import { slotEffect } from './slot-view.js';
 import type { PatrolState } from './state.js';
 import { DAY_MS } from './time.js';
 
@@ -45,11 +49,56 @@ export class ScheduleBook {
           { type: 'record', body: { type: 'schedule-missed', route: routeId, zone: route.zone, slot, at } },
           { type: 'raise', request: notStartedAlert(this.site, route, slot, s.graceMs) },
         );
+        // the slot's `scheduled` message ends as missed on the tour topic
+        if (state.openedSlots[routeId]?.includes(slot))
+          effects.push(slotEffect(this.site, route, slot, s.graceMs, 'missed'));
       }
     }
     state.cursor = Math.max(cursor, now);
     this.dirty = true;
     return effects;
+  }
+
+  /** Slots opening (slot − grace) since the last call, still open and not kept yet: published as `scheduled`. */
+  open(state: PatrolState, now: number): Effect[] {
+    const effects: Effect[] = [];
+    const cursor = state.openCursor ?? state.cursor ?? now;
+    for (const [routeId, s] of this.schedules) {
+      const route = this.site.routes.get(routeId);
+      if (!route) continue;
+      const opened = state.openedSlots[routeId] ?? [];
+      const starts = state.starts[routeId] ?? [];
+      // a slot still open at `now` opened after now − 2 grace: older ones are left to check()
+      const from = Math.max(cursor, now - 2 * s.graceMs);
+      for (const slot of slotsBetween(s, this.site.timezone, from + s.graceMs, now + s.graceMs)) {
+        if (slot + s.graceMs <= now || opened.includes(slot)) continue;
+        if (starts.some((t) => t >= slot - s.graceMs && t <= slot + s.graceMs)) continue;
+        const at = slot - s.graceMs;
+        this.applyOpened(state, routeId, slot, at);
+        effects.push(
+          { type: 'record', body: { type: 'schedule-open', route: routeId, zone: route.zone, slot, at } },
+          slotEffect(this.site, route, slot, s.graceMs, 'scheduled'),
+        );
+      }
+    }
+    state.openCursor = Math.max(cursor, now);
+    this.dirty = true;
+    return effects;
+  }
+
+  applyOpened(state: PatrolState, route: string, slot: number, at: number): void {
+    const opened = state.openedSlots[route] ?? [];
+    if (!opened.includes(slot)) opened.push(slot);
+    state.openedSlots[route] = opened;
+    state.openCursor = Math.max(state.openCursor ?? at, at);
+    this.dirty = true;
+  }
+
+  /** The published slot a tour of the route starting at `at` keeps, or null. */
+  openedSlotOf(state: PatrolState, route: string, at: number): number | null {
+    const s = this.schedules.get(route);
+    if (!s) return null;
+    return state.openedSlots[route]?.find((slot) => at >= slot - s.graceMs && at <= slot + s.graceMs) ?? null;
   }
 
   applyMissed(state: PatrolState, route: string, slot: number, at: number): void {
@@ -67,11 +116,15 @@ export class ScheduleBook {
     this.wake = null;
     const cursor = state.cursor;
     if (cursor === null) return null;
+    const openCursor = state.openCursor ?? cursor;
+    const at = (t: number): void => {
+      if (this.wake === null || t < this.wake) this.wake = t;
+    };
     for (const s of this.schedules.values()) {
       const slot = nextSlotAfter(s, this.site.timezone, cursor - s.graceMs);
-      if (slot === null) continue;
-      const deadline = slot + s.graceMs;
-      if (this.wake === null || deadline < this.wake) this.wake = deadline;
+      if (slot !== null) at(slot + s.graceMs);
+      const opening = nextSlotAfter(s, this.site.timezone, openCursor + s.graceMs);
+      if (opening !== null) at(opening - s.graceMs);
     }
     return this.wake;
   }

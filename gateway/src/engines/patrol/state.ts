@@ -40,6 +40,10 @@ export interface PatrolState {
   since: number | null;
   /** route → schedule slots whose missed alert was revised. */
   revisedSlots: Record<string, number[]>;
+  /** route → slots published as `scheduled` (schedule-open records). */
+  openedSlots: Record<string, number[]>;
+  /** Slot openings (slot − grace) up to this instant have been published. */
+  openCursor: number | null;
 }
 
 export function emptyPatrolState(): PatrolState {
@@ -58,7 +62,16 @@ export function emptyPatrolState(): PatrolState {
 
 function emptyRulesState(): Pick<
   PatrolState,
-  'judged' | 'lastTap' | 'wandGuard' | 'settle' | 'lastPatrol' | 'overdueRaised' | 'since' | 'revisedSlots'
+  | 'judged'
+  | 'lastTap'
+  | 'wandGuard'
+  | 'settle'
+  | 'lastPatrol'
+  | 'overdueRaised'
+  | 'since'
+  | 'revisedSlots'
+  | 'openedSlots'
+  | 'openCursor'
 > {
   return {
     judged: [],
@@ -69,6 +82,8 @@ function emptyRulesState(): Pick<
     overdueRaised: {},
     since: null,
     revisedSlots: {},
+    openedSlots: {},
+    openCursor: null,
   };
 }
 
@@ -118,6 +133,9 @@ export function pruneState(state: PatrolState, timezone: string): void {
   }
   for (const key of Object.keys(state.missedSlots)) {
     state.missedSlots[key] = (state.missedSlots[key] ?? []).filter((t) => t >= cutoff);
+  }
+  for (const key of Object.keys(state.openedSlots)) {
+    state.openedSlots[key] = (state.openedSlots[key] ?? []).filter((t) => t >= cutoff);
   }
   for (const key of Object.keys(state.revisedSlots)) {
     state.revisedSlots[key] = (state.revisedSlots[key] ?? []).filter((t) => t >= cutoff);

@@ -6,7 +6,7 @@ import type { Effect } from '../engine.js';
 import { iso } from './time.js';
 import { missingOf, type OpenTour } from './tour.js';
 
-/** The tour states of docs/patrol-and-rollcall.md "Tour states" (scheduled: a slot not started yet). */
+/** The tour states of docs/patrol-and-rollcall.md "Tour states" (scheduled: a slot open, not started yet; slot-view.ts). */
 export type TourState =
   | 'scheduled'
   | 'in_progress'
@@ -42,6 +42,8 @@ export interface TourView {
   revision: number;
   uploadedAt: string | null;
   previous: { state: string; endedAt: string } | null;
+  /** The schedule slot (RFC 3339): on slot messages, and on the start of the tour that keeps a published slot. */
+  slot?: string;
 }
 
 export function openStatus(t: OpenTour): TourState {

@@ -156,6 +156,9 @@ export function toPoints(entry: JournalEntry, site: Site): IPoint[] {
       const time = t.uploadedAt ? t.endedAt : at;
       return [point('patrol', { zone: t.zone, route: t.route }, fields, time)];
     }
+    case 'schedule-open':
+      // a slot published as `scheduled`: state only, so sums and counts of tour fields leave it out
+      return [point('patrol', { zone: body.zone, route: body.route }, { state: 'scheduled' }, at)];
     case 'op':
     case 'rollcall-start':
     case 'schedule-missed':
