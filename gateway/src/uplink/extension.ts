@@ -155,7 +155,7 @@ class Uplink implements UplinkExtension {
           window: o.window,
           log,
           openAlerts: () => ctx.queries.alerts({ state: 'open' }) as AlertPayload[],
-          lastSeq: () => ctx.journal.lastSeq(),
+          journal: ctx.journal,
         })
       : null;
     this.open = open;
@@ -254,6 +254,7 @@ class Uplink implements UplinkExtension {
     } catch (err) {
       if (err instanceof LinkClosedError) return; // sent on the next connection
       this.directoryHoldUntil = Date.now() + DIRECTORY_RETRY_MS;
+      this.open?.suspend();
       this.log?.warn(
         { topic: cityTopics.site(prefix), error: err instanceof Error ? err.message : String(err) },
         'the city broker refused the district directory (names for the city wall); tried again in an hour; see docs/city.md for the ACL',

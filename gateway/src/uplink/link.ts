@@ -163,9 +163,15 @@ export class UplinkLink {
     });
   }
 
-  /** Subscribe on the current connection; resolves on SUBACK, rejects when the link closes first. */
+  /** Subscribe on the current connection; resolves on SUBACK, rejects when refused or the link closes first. */
   subscribe(filter: string, qos: 0 | 1): Promise<void> {
-    return this.request((client, done) => client.subscribe(filter, { qos }, (err) => done(err ?? undefined)));
+    return this.request((client, done) =>
+      client.subscribe(filter, { qos }, (err, granted) => {
+        // a SUBACK reason code of 0x80 or more: refused (ACL)
+        const refused = granted?.some((g) => g.qos >= 0x80);
+        done(err ?? (refused ? new Error(`subscription to ${filter} refused`) : undefined));
+      }),
+    );
   }
 
   /** Unsubscribe; resolves on UNSUBACK (after everything the broker sent before it). */

@@ -11,13 +11,18 @@
  * batch's state always follows an earlier one. Convergence: after each
  * connect, before any batch, `reconcile` reads which ids the city holds
  * (subscribe QoS 0 to `{prefix}/open/#`, then unsubscribe: the UNSUBACK
- * comes after every retained message the SUBSCRIBE produced), publishes the
- * engine's open set as of the journal's last seq and clears the rest.
+ * comes after every retained message the SUBSCRIBE produced), clears every
+ * topic that is not an open alert of the engine now, and puts back an open
+ * one the city lacks from its last journal entry (same `jseq`, same
+ * content as when it was first sent: a `jseq` always names one entry).
  *
  * Never in the way of the v1 stream: a broker that refuses these topics
- * (ACL) or keeps closing the link on them turns the feature off for an hour.
+ * (ACL; Mosquitto then closes the link) or keeps closing the link on them
+ * turns the feature off for an hour; so does a refused directory (an ACL
+ * from before these extensions), so a refusal costs at most one reconnect.
  */
 import type { Logger } from 'pino';
+import type { Journal } from '../journal/journal.js';
 import type { JournalEntry } from '../journal/types.js';
 import type { AlertPayload } from '../model/alert.js';
 import { cityTopics } from '../topics.js';
@@ -27,7 +32,7 @@ import { type SendLink, sendBatch } from './sender.js';
 
 /** Most ids read back from the city at a reconcile (a hostile broker cannot grow memory). */
 export const OPEN_SEEN_MAX = 20_000;
-/** Most open alerts re-published at a reconcile. */
+/** Most open alerts re-published at a reconcile, and whose last seq is remembered. */
 export const OPEN_PUBLISH_MAX = 5_000;
 const HOLD_MS = 3600_000;
 /** Link closures while publishing these, without any PUBACK between, before holding off. */
@@ -59,23 +64,33 @@ export function openMessages(entries: readonly JournalEntry[], prefix: string): 
   return [...last.values()];
 }
 
-/** Reconcile, pure: the open set as of `asOf` and a clear for every other topic the city holds. */
+/**
+ * Reconcile, pure: each open alert the city lacks, from its last journal
+ * entry (`lastEntry`; none: left to its next change), and a clear for every
+ * other topic the city holds.
+ */
 export function reconcileMessages(
   prefix: string,
   open: readonly AlertPayload[],
   atCity: ReadonlySet<string>,
-  asOf: number,
+  lastEntry: (a: AlertPayload) => JournalEntry | null,
 ): UplinkMessage[] {
   const out: UplinkMessage[] = [];
   const keep = new Set<string>();
+  let put = 0;
   for (const a of open) {
-    if (a.state === 'resolved' || out.length >= OPEN_PUBLISH_MAX) continue;
-    const m = stateMessage(prefix, a, asOf);
-    if (!m) continue;
-    keep.add(m.topic);
+    const topic = a.state === 'resolved' ? null : topicFor(prefix, a);
+    if (topic === null) continue;
+    keep.add(topic);
+    if (atCity.has(topic) || put >= OPEN_PUBLISH_MAX) continue;
+    const e = lastEntry(a);
+    if (e?.body.type !== 'alert' || e.body.alert.id !== a.id || e.body.alert.state === 'resolved') continue;
+    const m = stateMessage(prefix, e.body.alert, e.seq);
+    if (m?.topic !== topic) continue;
     out.push(m);
+    put += 1;
   }
-  for (const topic of atCity) if (!keep.has(topic)) out.push({ seq: asOf, topic, payload: Buffer.alloc(0) });
+  for (const topic of atCity) if (!keep.has(topic)) out.push({ seq: 0, topic, payload: Buffer.alloc(0) });
   return out;
 }
 
@@ -86,8 +101,7 @@ export interface OpenSetOptions {
   log: Logger;
   /** The engine's open alerts now. */
   openAlerts(): AlertPayload[];
-  /** The journal's last seq (taken before the open alerts are read). */
-  lastSeq(): number;
+  journal: Pick<Journal, 'readAfter' | 'readByTime'>;
 }
 
 export class OpenSet {
@@ -96,6 +110,8 @@ export class OpenSet {
   private closures = 0;
   /** Retained topics read back during a reconcile; null when not reading. */
   private seen: Set<string> | null = null;
+  /** Open alert id → seq of its last state sent (oldest first, capped). */
+  private readonly seqOf = new Map<string, number>();
   private readonly head: string;
   private readonly tolerant: SendLink;
 
@@ -123,6 +139,14 @@ export class OpenSet {
 
   /** The states of a batch whose v1 messages were acknowledged. */
   async sendStates(entries: readonly JournalEntry[], signal: AbortSignal): Promise<void> {
+    for (const e of entries) {
+      if (e.body.type !== 'alert') continue;
+      const a = e.body.alert;
+      this.seqOf.delete(a.id);
+      if (a.state === 'resolved') continue;
+      this.seqOf.set(a.id, e.seq);
+      if (this.seqOf.size > OPEN_PUBLISH_MAX) this.seqOf.delete(this.seqOf.keys().next().value as string);
+    }
     if (this.held()) return;
     const messages = openMessages(entries, this.o.prefix);
     if (messages.length > 0) await sendBatch(this.tolerant, messages, this.o.window, signal);
@@ -147,13 +171,36 @@ export class OpenSet {
     } finally {
       this.seen = null;
     }
-    const asOf = this.o.lastSeq();
-    const messages = reconcileMessages(this.o.prefix, this.o.openAlerts(), atCity, asOf);
+    const messages = reconcileMessages(this.o.prefix, this.o.openAlerts(), atCity, (a) => this.lastEntry(a));
     await sendBatch(this.tolerant, messages, this.o.window, signal);
     this.o.log.info(
       { open: messages.filter((m) => m.payload.length > 0).length, atCity: atCity.size },
       'open alerts retained at the city reconciled',
     );
+  }
+
+  /**
+   * An open alert's last journal entry: by the seq remembered when it was
+   * sent, else (sent before this process started) among the alert entries
+   * journaled at its `updatedAt` (one indexed lookup; a later change that
+   * left `updatedAt` alone is missed and the older state is put back).
+   */
+  private lastEntry(a: AlertPayload): JournalEntry | null {
+    const j = this.o.journal;
+    const seq = this.seqOf.get(a.id);
+    if (seq !== undefined) return j.readAfter(seq - 1, 1)[0] ?? null;
+    const at = Date.parse(a.updatedAt);
+    if (!Number.isFinite(at)) return null;
+    let found: JournalEntry | null = null;
+    for (const e of j.readByTime(['alert'], at, at + 1))
+      if (e.body.type === 'alert' && e.body.alert.id === a.id) found = e;
+    return found;
+  }
+
+  /** The city refused the directory: an ACL older than these topics too, so not tried for an hour (no reconnect per refusal). */
+  suspend(): void {
+    this.holdUntil = Date.now() + HOLD_MS;
+    this.syncedOn = 0;
   }
 
   private held(): boolean {
