@@ -75,6 +75,8 @@ const TEXTS = {
 const SESSION_KEY = 'gp.city.session';
 const ALERTS = 'city/v1/site/+/alert/#';
 const DIRECTORIES = 'city/v1/site/+/site';
+/** The open alerts each district keeps retained: a wall opened mid-incident starts with them. */
+const OPEN = 'city/v1/site/+/open/#';
 /** @type {{ stop(): void, render(): void } | null} */
 let current = null;
 
@@ -197,7 +199,7 @@ function start(s, o) {
   );
   client.on('connect', () => {
     setConn('online');
-    client.subscribe({ [ALERTS]: { qos: 1 }, [DIRECTORIES]: { qos: 1 } }, () => {});
+    client.subscribe({ [ALERTS]: { qos: 1 }, [DIRECTORIES]: { qos: 1 }, [OPEN]: { qos: 1 } }, () => {});
     if (!signedIn) {
       const target = o.remember ? localStorage : sessionStorage;
       target.setItem(SESSION_KEY, JSON.stringify(s));

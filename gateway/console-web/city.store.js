@@ -1,8 +1,10 @@
 // The city wall's state, pure (no DOM, no MQTT): what the districts' uplinks
 // put on the city broker (docs/city.md), checked and bounded. A message is
 // taken only when its topic is `city/v1/site/{district}/alert/{zone}/{unit}`
-// (or a district's retained `…/{district}/site` directory of names), its
-// payload small, JSON and of the right shape; the district, zone and unit
+// (or a district's retained `…/{district}/site` directory of names, or the
+// retained state of an open alert `…/{district}/open/{zone}/{unit}/{id}`,
+// whose empty payload means it was resolved), its payload small, JSON and of
+// the right shape; the district, zone and unit
 // come from the topic (the broker's ACL lets a district write only under
 // its own prefix), never from the payload. Repeats and older states of an
 // alert (by `jseq`) are dropped; resolved alerts leave, remembered a while
@@ -75,6 +77,7 @@ export const LIMITS = {
 
 const ALERT_TOPIC = /^city\/v1\/site\/([^/]+)\/alert\/([^/]+)\/([^/]+)$/;
 const SITE_TOPIC = /^city\/v1\/site\/([^/]+)\/site$/;
+const OPEN_TOPIC = /^city\/v1\/site\/([^/]+)\/open\/([^/]+)\/([^/]+)\/([^/]+)$/;
 const STATES = new Set(['raised', 'escalated', 'acknowledged', 'resolved']);
 const SEVERITIES = new Set(['critical', 'warning', 'info']);
 const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 };
@@ -210,6 +213,8 @@ export class CityStore {
     this.closed = new Map();
     /** @type {Map<string, Directory>} */
     this.directories = new Map();
+    /** @type {Map<string, number>} key → jseq of the last retained open state taken (capped like the open alerts) */
+    this.retained = new Map();
     /** Messages refused (wrong topic, too big, not JSON, wrong shape). */
     this.refused = 0;
   }
@@ -223,6 +228,8 @@ export class CityStore {
     if (topic.length > 512 || payload.length > LIMITS.payload) return this.refuse();
     const site = SITE_TOPIC.exec(topic);
     const alert = site ? null : ALERT_TOPIC.exec(topic);
+    const open = site || alert ? null : OPEN_TOPIC.exec(topic);
+    if (open) return this.openState(open, payload);
     if (!site && !alert) return this.refuse();
     /** @type {unknown} */
     let doc;
@@ -237,6 +244,48 @@ export class CityStore {
     const [district, zone, unit] = [ident(alert?.[1]), ident(alert?.[2]), ident(alert?.[3])];
     if (!district || !zone || !unit) return this.refuse();
     return this.upsert(o, district, zone, unit);
+  }
+
+  /**
+   * The retained state of an open alert (as an alert message, its id the
+   * topic's), or its clearing: an empty payload removes the card only when
+   * the wall holds no newer state of it than the retained one it took.
+   * @param {RegExpExecArray} m the OPEN_TOPIC match
+   * @param {Uint8Array} payload
+   */
+  openState(m, payload) {
+    const [district, zone, unit, id] = [ident(m[1]), ident(m[2]), ident(m[3]), ident(m[4])];
+    if (!district || !zone || !unit || !id) return this.refuse();
+    const key = `${district}\u0000${id}`;
+    if (payload.length === 0) {
+      const known = this.open.get(key);
+      const taken = this.retained.get(key);
+      this.retained.delete(key);
+      if (!known || taken === undefined || known.jseq > taken) return false;
+      this.open.delete(key);
+      this.closed.set(key, known.jseq);
+      if (this.closed.size > LIMITS.closed)
+        this.closed.delete(/** @type {string} */ (this.closed.keys().next().value));
+      return true;
+    }
+    /** @type {unknown} */
+    let doc;
+    try {
+      doc = JSON.parse(decoder.decode(payload));
+    } catch {
+      return this.refuse();
+    }
+    const o = object(doc);
+    if (!o || o.id !== id) return this.refuse();
+    const changed = this.upsert(o, district, zone, unit);
+    const a = this.open.get(key);
+    if (a && a.jseq === o.jseq) {
+      this.retained.delete(key);
+      this.retained.set(key, a.jseq);
+      if (this.retained.size > LIMITS.open)
+        this.retained.delete(/** @type {string} */ (this.retained.keys().next().value));
+    }
+    return changed;
   }
 
   /** @returns {false} */

@@ -16,6 +16,8 @@
  *   reconnects and the card leaves;
  * - a reload shows the same wall (snapshot in the browser's storage, the
  *   same persistent session);
+ * - a wall opened for the first time after a panic shows it at once (the
+ *   district keeps its open alerts retained at the city);
  * - the page publishes nothing: no MQTT PUBLISH frame leaves the browser,
  *   and a monitor subscribed to `#` sees only what districts and the test sent.
  */
@@ -373,6 +375,32 @@ describe('city wall in chromium', () => {
     expect(await page.$(`#districts article.alert[data-district="${A}"][data-id="${idA}"]`)).toBeNull();
   });
 
+  it('a wall opened for the first time after a panic shows it (the retained open alerts)', async () => {
+    await press(gwA, 'U02-PANIC-1', 1);
+    const idLate = await cityAlertId(A, 'east', 'U02');
+    // a new browser profile: no snapshot, no session at the city, nothing but what is retained
+    const late = await launchBrowser();
+    try {
+      const p = await late.context.newPage();
+      await p.goto(gwA.url('/city'));
+      await p.fill('#broker', `ws://127.0.0.1:${wsPort}/`);
+      await p.fill('#username', CITY_USER);
+      await p.fill('#password', CITY_PASSWORD);
+      await p.click('#login-btn');
+      await p.waitForSelector('#conn[data-state="online"]', { timeout: 30_000 });
+      await p.waitForSelector(`#districts article.alert[data-district="${A}"][data-id="${idLate}"]`, {
+        timeout: 15_000,
+      });
+      await p.waitForSelector(`#districts article.alert[data-district="${B}"][data-id="${idB}"]`, {
+        timeout: 15_000,
+      });
+      // the panic resolved earlier is not retained any more
+      expect(await p.$(`#districts article.alert[data-district="${A}"][data-id="${idA}"]`)).toBeNull();
+    } finally {
+      await late.close();
+    }
+  });
+
   it('the page published nothing, threw nothing and broke no CSP rule', async () => {
     expect(pageErrors).toEqual([]);
     // frames from the page: CONNECT (1), SUBSCRIBE (8), PUBACK (4) of deliveries, PINGREQ (12), DISCONNECT (14)
@@ -380,7 +408,9 @@ describe('city wall in chromium', () => {
     expect(sentTypes.filter((t) => t === 3)).toEqual([]);
     const foreign = seen.messages
       .map((m) => m.topic)
-      .filter((t) => !ours.has(t) && !/^city\/v1\/site\/(yanghe|hexi)\/(alert|events|site)(\/|$)/.test(t));
+      .filter(
+        (t) => !ours.has(t) && !/^city\/v1\/site\/(yanghe|hexi)\/(alert|events|site|open)(\/|$)/.test(t),
+      );
     expect(foreign).toEqual([]);
   });
 });
