@@ -1,5 +1,6 @@
 /** The weekly bulletin (一周通报): six aspects plus the points scheme (docs/bulletin.md). */
 import type { AlertKind } from '../model/alert.js';
+import type { PatrolException } from '../model/patrol-exception.js';
 
 /** Points per occurrence; any key may be overridden by `site.config.points`. */
 export interface PointsRules {
@@ -213,15 +214,7 @@ export interface ResponseSummary {
   recorded: { levels: boolean; classification: boolean; modes: boolean };
 }
 
-export type PatrolExceptionKind =
-  | 'early'
-  | 'rescan'
-  | 'impossible_travel'
-  | 'proxy'
-  | 'moved_reader'
-  | 'clock_drift'
-  | 'two_person'
-  | 'overdue';
+export type PatrolExceptionKind = PatrolException;
 
 /** 巡更异常: the week's patrol exceptions per unit and zone (exceptions.ts says where each is counted). */
 export interface PatrolExceptionSummary {

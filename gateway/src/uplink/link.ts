@@ -140,27 +140,9 @@ export class UplinkLink {
 
   /** QoS 1 publish; resolves on PUBACK, rejects when the link closes first. Never queued offline. */
   publish(topic: string, payload: Buffer, retain = false): Promise<void> {
-    const client = this.client;
-    if (!client || !this.connected) return Promise.reject(new LinkClosedError('not connected'));
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const fail = (err: Error) => {
-        if (settled) return;
-        settled = true;
-        this.pending.delete(fail);
-        reject(err);
-      };
-      if (this.pending.size === 0) this.lastProgress = Date.now();
-      this.pending.add(fail);
-      client.publish(topic, payload, { qos: 1, retain }, (err) => {
-        if (settled) return;
-        if (err) return fail(err);
-        settled = true;
-        this.pending.delete(fail);
-        this.lastProgress = Date.now();
-        resolve();
-      });
-    });
+    return this.request((client, done) =>
+      client.publish(topic, payload, { qos: 1, retain }, (err) => done(err ?? undefined)),
+    );
   }
 
   /** Subscribe on the current connection; resolves on SUBACK, rejects when refused or the link closes first. */

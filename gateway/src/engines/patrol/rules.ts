@@ -7,16 +7,9 @@
 import { parseDuration, type RouteConfig } from '../../config/schema.js';
 import type { Site } from '../../config/site.js';
 import type { Severity } from '../../model/alert.js';
+import type { PatrolException } from '../../model/patrol-exception.js';
 
-export type PatrolException =
-  | 'early'
-  | 'rescan'
-  | 'impossible_travel'
-  | 'proxy'
-  | 'moved_reader'
-  | 'clock_drift'
-  | 'two_person'
-  | 'overdue';
+export type { PatrolException };
 
 /** Default alert severity per exception ("off": flagged in events and tours, no alert). */
 const DEFAULT_SEVERITY: Record<PatrolException, Severity | 'off'> = {
