@@ -153,6 +153,10 @@ describe('storms', () => {
     const [joined] = byId(h.event(status(s, 'U01-R3', 'offline', T0 + 300_000)));
     expect(joined).toMatchObject({ group: { count: 3 }, unit: 'U01' });
     expect(joined?.messageZh).toContain('设备离线 3 起');
+    // the unit by its name in Chinese, its id only in English
+    expect(joined?.messageZh?.startsWith('洋河新区管委会 批量告警：')).toBe(true);
+    expect(joined?.messageZh).not.toContain('(U01)');
+    expect(joined?.messageEn).toContain('洋河新区管委会 (U01)');
     // ack as one
     const g1 = groups.find((g) => g.unit === 'U01') as AlertPayload;
     expect(byId(h.op({ op: 'ack', id: g1.id, by: 'U01-duty', unit: 'U01' }, T0 + 301_000))[0]?.state).toBe(

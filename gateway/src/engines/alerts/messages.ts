@@ -27,7 +27,7 @@ function named(name: string | undefined, id: string): Texts {
   return name ? { zh: name, en: `${name} (${id})` } : { zh: id, en: id };
 }
 
-const unitLabel = (site: Site, unit: string): Texts => named(site.units.get(unit)?.name, unit);
+export const unitLabel = (site: Site, unit: string): Texts => named(site.units.get(unit)?.name, unit);
 const guardName = (site: Site, guard: string): Texts => named(site.guards.get(guard)?.name, guard);
 const checkpointName = (site: Site, cp: string): Texts => named(site.checkpoints.get(cp)?.name, cp);
 const routeName = (site: Site, route: string): Texts => named(site.routes.get(route)?.name, route);
@@ -39,7 +39,7 @@ const DEVICE_KIND_ZH: Record<string, string> = {
 };
 
 /** A device by where it is ("门卫室东墙紧急按钮") when the config says so, else its id. */
-function deviceLabel(site: Site, device: string): Texts {
+export function deviceLabel(site: Site, device: string): Texts {
   const d = site.devices.get(device);
   if (!d?.location) return { zh: device, en: device };
   return { zh: `${d.location}${DEVICE_KIND_ZH[d.kind] ?? '设备'}`, en: `${device} (${d.location})` };

@@ -8,6 +8,7 @@
 import type { Site } from '../../config/site.js';
 import type { AlertGroup, AlertKind, GroupMember } from '../../model/alert.js';
 import { type Texts, textsOf } from '../../model/texts.js';
+import { deviceLabel, unitLabel } from './messages.js';
 
 export class StormWindow {
   private readonly times = new Map<string, number[]>();
@@ -88,16 +89,16 @@ const KIND_TEXT: Record<string, Texts> = {
   custom: { zh: '通知', en: 'notices' },
 };
 
-/** "新城名苑(U02) 批量告警：设备离线 30 起（已恢复 3）" and its English. */
+/** "新城名苑 批量告警：设备离线 30 起（已恢复 3）：门卫室东墙紧急按钮、…" and its English (names, ids in English only). */
 export function groupText(site: Site, kind: AlertKind, unit: string, group: AlertGroup): Texts {
-  const name = site.units.get(unit)?.name;
-  const u = name ? { zh: `${name}(${unit})`, en: `${name} (${unit})` } : { zh: unit, en: unit };
+  const u = unitLabel(site, unit);
   const k = textsOf(KIND_TEXT, kind);
-  const devices = group.members.flatMap((m) => (m.device ? [m.device] : []));
+  const devices = group.members.flatMap((m) => (m.device ? [deviceLabel(site, m.device)] : []));
+  const shown = devices.slice(0, 10);
   const list =
-    devices.length > 0 ? `：${devices.slice(0, 10).join('、')}${devices.length > 10 ? '…' : ''}` : '';
+    shown.length > 0 ? `：${shown.map((d) => d.zh).join('、')}${devices.length > 10 ? '…' : ''}` : '';
   const listEn =
-    devices.length > 0 ? `: ${devices.slice(0, 10).join(', ')}${devices.length > 10 ? ', …' : ''}` : '';
+    shown.length > 0 ? `: ${shown.map((d) => d.en).join(', ')}${devices.length > 10 ? ', …' : ''}` : '';
   return {
     zh: `${u.zh} 批量告警：${k.zh} ${group.count} 起（已恢复 ${group.restoredCount}）${list}`,
     en: `Storm at ${u.en}: ${group.count} ${k.en} (${group.restoredCount} restored)${listEn}`,
