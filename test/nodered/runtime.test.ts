@@ -329,8 +329,16 @@ describe.sequential('Node-RED next to the gateway', () => {
         state: 'attached',
         timeout: 30_000,
       });
-      for (const type of ['guardpost-event', 'guardpost-alert', 'guardpost-rollcall'])
-        expect(await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count()).toBe(1);
+      for (const type of ['guardpost-event', 'guardpost-alert', 'guardpost-rollcall']) {
+        const node = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
+        await node.first().waitFor({ state: 'attached', timeout: 30_000 });
+        expect(await node.count()).toBe(1);
+      }
+      // the palette is drawn before the flows load: wait for the tabs, do not read them at once
+      await page
+        .locator('#red-ui-workspace-tabs li', { hasText: 'Daily patrol summary' })
+        .first()
+        .waitFor({ state: 'attached', timeout: 30_000 });
       const tabs = await page.locator('#red-ui-workspace-tabs li').allInnerTexts();
       const joined = tabs.join('|');
       for (const label of ['Escalation webhook', 'Nightly roll call', 'Daily patrol summary'])
