@@ -8,26 +8,17 @@
  * (b) a restart after the wall clock moved forward 40 days prunes nothing
  *     and logs an ERROR, until an admin confirms the clock.
  */
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { libfaketime } from '../support/faketime.js';
 import { type RunningGateway, startGateway } from '../support/gateway.js';
 import { connectWithInbox, end, publish, subscribe } from '../support/mqtt.js';
 import { until } from '../support/wait.js';
 
-/** libfaketime from Debian's `faketime` package (.ci/run installs it); any architecture's multiarch dir. */
-function findLibfaketime(): string {
-  const candidates = readdirSync('/usr/lib')
-    .map((d) => join('/usr/lib', d, 'faketime', 'libfaketime.so.1'))
-    .concat('/usr/lib/faketime/libfaketime.so.1');
-  const found = candidates.find((p) => existsSync(p));
-  // A missing library is a broken setup, not a reason to skip: fail loudly.
-  if (!found) throw new Error('libfaketime.so.1 not found: apt-get install faketime (.ci/run does)');
-  return found;
-}
-const LIBFAKETIME = findLibfaketime();
+const LIBFAKETIME = libfaketime();
 const ACK_TIMEOUT_MS = 2000; // zone east of the small site
 
 function fakedClock(): { env: Record<string, string>; set(offset: string): void } {

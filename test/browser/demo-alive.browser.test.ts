@@ -27,7 +27,7 @@
  * tours list shows the district's routes walked, some completed.
  * Run with GUARDPOST_DEMO_SIM=0 (a dead demo) it fails.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,7 @@ import { parse } from 'yaml';
 import { hashPassword } from '../../gateway/src/auth/password.js';
 import { loadSite } from '../../gateway/src/config/load.js';
 import { ARTIFACTS, type Browser, launchBrowser } from '../support/browser.js';
+import { libfaketime } from '../support/faketime.js';
 import { basicAuth, ROOT, type RunningGateway, startGateway } from '../support/gateway.js';
 import { until } from '../support/wait.js';
 import { type RawSite, zhProblems } from './screens.js';
@@ -63,16 +64,6 @@ const alerts = async (): Promise<Json[]> =>
   ((await api('/api/alerts?state=all')).alerts as unknown[]).map(rec);
 const uptimeS = async (): Promise<number> =>
   Number(rec(await (await fetch(gw.url('/healthz'))).json()).uptimeS);
-
-/** libfaketime from Debian's `faketime` package (.ci/run installs it); any architecture's multiarch dir. */
-function libfaketime(): string {
-  const found = readdirSync('/usr/lib')
-    .map((d) => join('/usr/lib', d, 'faketime', 'libfaketime.so.1'))
-    .concat('/usr/lib/faketime/libfaketime.so.1')
-    .find((p) => existsSync(p));
-  if (!found) throw new Error('libfaketime.so.1 not found: apt-get install faketime (.ci/run does)');
-  return found;
-}
 
 /** Runs in the page before its scripts: mqtt.connect with keepalive 0 (the page's clock is real). */
 function noKeepalive(): void {

@@ -41,7 +41,7 @@ async function press(device: string): Promise<void> {
   await end(button);
 }
 
-/** A fresh listener on U03's topics (the old one, if any, ended first). */
+/** A fresh listener on U03's topics (an earlier one is ended first). */
 async function listenU03(): Promise<void> {
   await end(u03);
   ({ client: u03, inbox: u03Inbox } = await connectWithInbox(gw.mqttPort, 'U03-duty'));

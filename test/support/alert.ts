@@ -1,7 +1,7 @@
 /** A sample alert payload for pure tests of what consumes alerts (exports, receivers). */
 import type { AlertPayload } from '../../gateway/src/model/alert.js';
 
-/** The U02 panic raised at `at` as the alert engine publishes it; `over` changes any field. */
+/** The U02 panic raised at `at` as the alert engine publishes it; `over` changes fields of it. */
 export function panicAlert(at: number, over: Partial<AlertPayload> = {}): AlertPayload {
   const iso = new Date(at).toISOString();
   return {

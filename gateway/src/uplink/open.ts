@@ -35,7 +35,7 @@ export const OPEN_SEEN_MAX = 20_000;
 /** Most open alerts re-published at a reconcile, and whose last seq is remembered. */
 export const OPEN_PUBLISH_MAX = 5_000;
 const HOLD_MS = 3600_000;
-/** Link closures while publishing these, without any PUBACK between, before holding off. */
+/** Link closures while publishing these, with no PUBACK between, before holding off. */
 const CLOSURES_MAX = 3;
 const SEGMENT = /^[^/+#\s]{1,128}$/;
 
@@ -152,7 +152,7 @@ export class OpenSet {
     if (messages.length > 0) await sendBatch(this.tolerant, messages, this.o.window, signal);
   }
 
-  /** Once per connection, before any batch: the city's retained set becomes the open set. */
+  /** Once per connection, before the first batch: the city's retained set becomes the open set. */
   async reconcile(signal: AbortSignal): Promise<void> {
     const link = this.o.link;
     const connect = link.connectCount;
